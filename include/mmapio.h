@@ -1,0 +1,518 @@
+/*
+ * mmapio.h - memory-mapped file I/O.
+ *
+ * libmmapio maps a file into memory and gives bounds-checked, SIGBUS-safe
+ * reads and writes, zero-copy views, segments, chunk and page iteration,
+ * durable flushing with optional background policies, resizing, madvise
+ * hints, mlock, C11 atomic views and inotify-based change watching.
+ *
+ * Conventions
+ *   - Every function that can fail returns int: 0 on success or a negative
+ *     errno value.  Results come back through out-parameters.  Plain getters
+ *     (mmapio_size(), mmapio_mode_of(), ...) return their value directly.
+ *   - mmapio_strerror() turns any such return value into a message.
+ *   - Offsets and lengths are bytes.  An access [off, off + len) is in bounds
+ *     when off <= size and len <= size - off; off == size with len == 0 is in
+ *     bounds.  Anything else, including an off + len that overflows, is
+ *     -ERANGE.
+ *   - Handles are opaque.  A handle may be used from several threads at once
+ *     unless its documentation says otherwise.
+ *
+ * Memory safety and SIGBUS
+ *   A page of a shared mapping whose file has been truncated underneath it
+ *   raises SIGBUS when touched.  mmapio_read(), mmapio_write() and the
+ *   segment copies guard their memcpy: such a fault makes them return -EIO
+ *   and the process continues.  To do so the library installs a SIGBUS
+ *   handler on the first open; faults outside the library's own copies are
+ *   passed on to the handler that was installed before (or to the default
+ *   action, which terminates the process).  Raw pointers obtained from
+ *   views, iterators and atomic views are NOT guarded: touching a page the
+ *   file no longer backs raises SIGBUS in the caller.
+ *
+ * Address stability
+ *   A mapping never moves while a view (of any kind) is outstanding.  The
+ *   library reserves address space beyond the end of the file at open, so
+ *   growing the file (mmapio_resize(), mmapio_refresh()) keeps the base
+ *   address whenever the new size fits the reservation.  A change that would
+ *   move the mapping, or a shrink through mmapio_resize(), fails with -EBUSY
+ *   while views are outstanding.
+ */
+#ifndef MMAPIO_H
+#define MMAPIO_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && !defined(MMAPIO_NO_VISIBILITY)
+#define MMAPIO_API __attribute__((visibility("default")))
+#else
+#define MMAPIO_API
+#endif
+
+#define MMAPIO_VERSION_MAJOR 0
+#define MMAPIO_VERSION_MINOR 1
+#define MMAPIO_VERSION_PATCH 0
+#define MMAPIO_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------------ */
+/* Files                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A mapped file: one file descriptor and one mapping of the whole file.
+ * Created by mmapio_open(), mmapio_create(), mmapio_open_or_create() or
+ * mmapio_open_ex(); destroyed by mmapio_close().  Thread-safe: reads,
+ * writes, views and flushes may run concurrently with each other and with
+ * mmapio_resize()/mmapio_refresh(), which take an exclusive lock.
+ */
+typedef struct mmapio_file mmapio_file;
+
+/*
+ * How a file is mapped.
+ *   MMAPIO_RO   read-only, shared: writes fail with -EBADF.
+ *   MMAPIO_RW   read-write, shared: writes reach the file; flush makes them
+ *               durable.
+ *   MMAPIO_COW  copy-on-write: a private, writable mapping of a file opened
+ *               read-only.  Writes are visible through this handle only and
+ *               never reach the file.  Flushing is a no-op that succeeds;
+ *               resizing fails with -EBADF.
+ */
+typedef enum { MMAPIO_RO, MMAPIO_RW, MMAPIO_COW } mmapio_mode;
+
+/*
+ * When data written through the handle is made durable without an explicit
+ * flush.  Whatever the policy, mmapio_flush() and mmapio_flush_range() are
+ * always synchronous and durable.
+ *   MMAPIO_FLUSH_NEVER     only on explicit flush (and on close).
+ *   MMAPIO_FLUSH_ALWAYS    every write is flushed (its own range) before
+ *                          mmapio_write() returns.
+ *   MMAPIO_FLUSH_BYTES     after every `n` bytes written (n >= 1).
+ *   MMAPIO_FLUSH_WRITES    after every `n` writes (n >= 1).
+ *   MMAPIO_FLUSH_INTERVAL  a background thread flushes every `n`
+ *                          milliseconds when something was written (n >= 1).
+ * Writes made through raw views are invisible to the counters; the interval
+ * policy flushes them if mmapio_mark_dirty() was called.
+ */
+typedef enum {
+	MMAPIO_FLUSH_NEVER,
+	MMAPIO_FLUSH_ALWAYS,
+	MMAPIO_FLUSH_BYTES,
+	MMAPIO_FLUSH_WRITES,
+	MMAPIO_FLUSH_INTERVAL,
+} mmapio_flush_kind;
+
+typedef struct {
+	mmapio_flush_kind kind;
+	uint64_t n; /* bytes, writes or milliseconds; unused for NEVER/ALWAYS */
+} mmapio_flush_policy;
+
+/* Flags for mmapio_options.flags. */
+enum {
+	MMAPIO_O_CREATE = 1u << 0,    /* create the file if it does not exist */
+	MMAPIO_O_EXCL = 1u << 1,      /* with CREATE: fail with -EEXIST if it does */
+	MMAPIO_O_POPULATE = 1u << 2,  /* prefault the whole mapping at open */
+	MMAPIO_O_HUGEPAGE = 1u << 3,  /* madvise(MADV_HUGEPAGE), see mmapio_advise */
+	MMAPIO_O_TRUNCATE = 1u << 4,  /* with CREATE: set an existing file to size */
+};
+
+/*
+ * Options for mmapio_open_ex().  Zero-initialise and set what you need:
+ * a zeroed struct opens an existing file read-only with the default
+ * reservation and the NEVER flush policy.
+ */
+typedef struct {
+	mmapio_mode mode;
+	unsigned flags;             /* MMAPIO_O_* */
+	uint64_t size;              /* size of a newly created file (CREATE) */
+	unsigned create_mode;       /* permission bits for CREATE; 0 = 0644 */
+	uint64_t reserve;           /* address space to reserve in bytes; 0 =
+	                               default (twice the size, at least 64 MiB) */
+	mmapio_flush_policy flush;  /* background flush policy */
+} mmapio_options;
+
+/*
+ * Open (and with MMAPIO_O_CREATE create) a file and map it whole.
+ *
+ * @out   receives the handle; untouched on failure.
+ * @path  file to open; must be a regular file.
+ * @opts  options; NULL means all defaults.
+ * Errors: -EINVAL (bad options, CREATE with size 0, not a regular file:
+ * -ENODEV for FIFOs and devices, -EISDIR for directories), -EEXIST,
+ * -ENOENT, -EACCES and other open(2)/fstat(2)/mmap(2) errors, -ENOMEM.
+ * An empty file opens fine and has size 0.
+ */
+MMAPIO_API int mmapio_open_ex(mmapio_file **out, const char *path,
+			      const mmapio_options *opts);
+
+/* Open an existing file in the given mode.  Errors as mmapio_open_ex(). */
+MMAPIO_API int mmapio_open(mmapio_file **out, const char *path,
+			   mmapio_mode mode);
+
+/*
+ * Create a new file of `size` bytes (zero-filled, sparse) and map it
+ * read-write.  An existing file is truncated or extended to `size`.
+ * Errors: -EINVAL if size is 0, else as mmapio_open_ex().
+ */
+MMAPIO_API int mmapio_create(mmapio_file **out, const char *path,
+			     uint64_t size);
+
+/*
+ * Open `path` read-write, creating it with `size` bytes if it does not
+ * exist.  An existing file keeps its size and content.  Race-free: creation
+ * uses O_CREAT|O_EXCL and falls back to a plain open when another process
+ * created the file first.  Errors: -EINVAL if size is 0, else as
+ * mmapio_open_ex().
+ */
+MMAPIO_API int mmapio_open_or_create(mmapio_file **out, const char *path,
+				     uint64_t size);
+
+/*
+ * Flush (RW), stop the background flusher, unmap and close.  NULL-safe.
+ * Returns the result of the final flush (the handle is freed regardless),
+ * or -EBUSY without doing anything while views, segments or iterators are
+ * outstanding: close them first.
+ */
+MMAPIO_API int mmapio_close(mmapio_file *f);
+
+/* Current size of the mapped file in bytes (as last seen by the handle). */
+MMAPIO_API uint64_t mmapio_size(const mmapio_file *f);
+
+/* Mode the handle was opened with. */
+MMAPIO_API mmapio_mode mmapio_mode_of(const mmapio_file *f);
+
+/*
+ * The handle's file descriptor, for fstat(2), fcntl locks or poll.  Owned
+ * by the handle: do not close it, and do not use it after mmapio_close().
+ */
+MMAPIO_API int mmapio_fd(const mmapio_file *f);
+
+/* The path the file was opened with (owned by the handle). */
+MMAPIO_API const char *mmapio_path(const mmapio_file *f);
+
+/* The system page size. */
+MMAPIO_API size_t mmapio_page_size(void);
+
+/* ------------------------------------------------------------------------ */
+/* Reads and writes                                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Copy [off, off + len) of the file into dst.
+ * Errors: -ERANGE out of bounds; -EIO if a page is no longer backed by the
+ * file (truncated underneath; the process is not killed).
+ */
+MMAPIO_API int mmapio_read(mmapio_file *f, uint64_t off, void *dst,
+			   size_t len);
+
+/*
+ * Copy src into [off, off + len) of the mapping.  Applies the flush policy.
+ * Errors: -EBADF on a read-only handle; -ERANGE; -EIO as mmapio_read(), or
+ * when the policy's flush fails.
+ */
+MMAPIO_API int mmapio_write(mmapio_file *f, uint64_t off, const void *src,
+			    size_t len);
+
+/* ------------------------------------------------------------------------ */
+/* Flushing                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Make every write so far durable: msync(MS_SYNC) over the whole mapping.
+ * Returns 0 on a read-only or copy-on-write handle without a system call.
+ * Errors: -EIO and other msync(2) errors.
+ */
+MMAPIO_API int mmapio_flush(mmapio_file *f);
+
+/*
+ * Make [off, off + len) durable: msync(MS_SYNC) over that range widened to
+ * whole pages.  Errors: -ERANGE, and as mmapio_flush().
+ */
+MMAPIO_API int mmapio_flush_range(mmapio_file *f, uint64_t off, uint64_t len);
+
+/* Change the background flush policy.  Errors: -EINVAL (n == 0 where it
+ * must be >= 1, unknown kind), -EAGAIN (flusher thread could not start). */
+MMAPIO_API int mmapio_set_flush_policy(mmapio_file *f,
+				       const mmapio_flush_policy *policy);
+
+/* Record that [off, off + len) was written through a raw view, so that the
+ * INTERVAL policy flushes it.  Errors: -ERANGE. */
+MMAPIO_API int mmapio_mark_dirty(mmapio_file *f, uint64_t off, uint64_t len);
+
+/*
+ * Completion callback of mmapio_flush_async(): `result` is what
+ * mmapio_flush_range() returned.  Runs on the handle's background thread;
+ * it must not call mmapio_close() on the same handle.
+ */
+typedef void (*mmapio_flush_cb)(mmapio_file *f, int result, void *arg);
+
+/*
+ * Queue a durable flush of [off, off + len) (len 0 with off 0 means the
+ * whole file) on the handle's background thread and return at once.  `cb`
+ * (may be NULL) is called exactly once with the result, at the latest
+ * during mmapio_close(), which waits for queued flushes.
+ * Errors: -ERANGE, -ENOMEM, -EAGAIN (thread could not start).
+ */
+MMAPIO_API int mmapio_flush_async(mmapio_file *f, uint64_t off, uint64_t len,
+				  mmapio_flush_cb cb, void *arg);
+
+/* ------------------------------------------------------------------------ */
+/* Size                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Set the file's size to new_size and remap; data in [0, min(old, new))
+ * is kept, growth reads as zeros.  Waits for concurrent reads and writes.
+ * Errors: -EBADF (RO or COW handle), -EINVAL (new_size 0), -EBUSY (views
+ * outstanding and the change would shrink or move the mapping), and
+ * ftruncate(2)/mmap(2) errors.  On error the handle is unchanged.
+ */
+MMAPIO_API int mmapio_resize(mmapio_file *f, uint64_t new_size);
+
+/*
+ * Pick up a size change made to the file by someone else.  Growth is mapped
+ * (keeping the base address when it fits the reservation); after a shrink,
+ * accesses past the new end fail with -ERANGE, and pages already mapped
+ * there stay mapped (raw pointers into them fault with SIGBUS).
+ * @new_size  receives the size now in force (may be NULL).
+ * Errors: -EBUSY (growth needs a move while views are outstanding; the old
+ * size stays in force), fstat(2)/mmap(2) errors.
+ */
+MMAPIO_API int mmapio_refresh(mmapio_file *f, uint64_t *new_size);
+
+/* ------------------------------------------------------------------------ */
+/* Views                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A zero-copy window into the mapping: `data` points at file offset `off`,
+ * `len` bytes long.  `data` is writable only for views acquired with
+ * mmapio_view_acquire_mut().  A view keeps the mapping in place until
+ * mmapio_view_release(); keep views short-lived, since resizes that need
+ * to move the mapping fail with -EBUSY meanwhile.  Raw accesses are not
+ * SIGBUS-guarded.  The struct is the caller's; the memory is the handle's.
+ */
+typedef struct {
+	void *data;
+	size_t len;
+	uint64_t off;
+	mmapio_file *file; /* NULL when not acquired */
+} mmapio_view;
+
+/*
+ * Acquire a read view of [off, off + len).  len 0 gives an empty view with
+ * data == NULL (still to be released).  Errors: -ERANGE, -EINVAL (view NULL
+ * or len larger than SIZE_MAX).
+ */
+MMAPIO_API int mmapio_view_acquire(mmapio_file *f, uint64_t off, uint64_t len,
+				   mmapio_view *view);
+
+/* As mmapio_view_acquire(), writable.  Errors: -EBADF on RO handles. */
+MMAPIO_API int mmapio_view_acquire_mut(mmapio_file *f, uint64_t off,
+				       uint64_t len, mmapio_view *view);
+
+/* Release a view; NULL-safe and idempotent (clears view->file). */
+MMAPIO_API void mmapio_view_release(mmapio_view *view);
+
+/* Number of outstanding views, segments and iterators of the handle. */
+MMAPIO_API unsigned mmapio_view_count(const mmapio_file *f);
+
+/* ------------------------------------------------------------------------ */
+/* Segments                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A sub-range [off, off + len) of a file with its own bounds: segment
+ * offsets are relative to its start, and no access leaves it.  A segment
+ * holds a view of its range, so the file must outlive it.
+ */
+typedef struct mmapio_segment mmapio_segment;
+
+/* Errors: -ERANGE (range outside the file), -ENOMEM. */
+MMAPIO_API int mmapio_segment_open(mmapio_segment **out, mmapio_file *f,
+				   uint64_t off, uint64_t len);
+/* NULL-safe. */
+MMAPIO_API void mmapio_segment_close(mmapio_segment *s);
+MMAPIO_API uint64_t mmapio_segment_len(const mmapio_segment *s);
+MMAPIO_API uint64_t mmapio_segment_offset(const mmapio_segment *s);
+/* As mmapio_read()/mmapio_write(), relative to and bounded by the segment. */
+MMAPIO_API int mmapio_segment_read(mmapio_segment *s, uint64_t off, void *dst,
+				   size_t len);
+MMAPIO_API int mmapio_segment_write(mmapio_segment *s, uint64_t off,
+				    const void *src, size_t len);
+/* Durable flush of the segment's range. */
+MMAPIO_API int mmapio_segment_flush(mmapio_segment *s);
+
+/* ------------------------------------------------------------------------ */
+/* Chunk and page iteration                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Number of fixed-size pieces of `size` bytes: ceil(file size / size).
+ * Errors: -EINVAL if size is 0.
+ */
+MMAPIO_API int mmapio_chunk_count(const mmapio_file *f, uint64_t size,
+				  uint64_t *count);
+
+/*
+ * A zero-copy iterator over consecutive pieces of `size` bytes; the last
+ * piece is short when the file size is not a multiple.  It holds one view
+ * of the whole file for its lifetime and allocates nothing per step.
+ */
+typedef struct mmapio_iter mmapio_iter;
+
+/* Errors: -EINVAL (size 0), -ENOMEM.  mmapio_iter_pages() uses the page
+ * size.  The iterator yields the pieces of the size at open. */
+MMAPIO_API int mmapio_iter_chunks(mmapio_iter **out, mmapio_file *f,
+				  uint64_t size);
+MMAPIO_API int mmapio_iter_pages(mmapio_iter **out, mmapio_file *f);
+
+/*
+ * Step: fills *view (data, len, off; view->file is NULL because the
+ * iterator owns the reference) with the next piece and returns 1, or
+ * returns 0 at the end.  The pointer stays valid until the iterator is
+ * closed.  A piece beyond SIZE_MAX bytes cannot be represented: -EOVERFLOW.
+ */
+MMAPIO_API int mmapio_iter_next(mmapio_iter *it, mmapio_view *view);
+
+/* NULL-safe. */
+MMAPIO_API void mmapio_iter_close(mmapio_iter *it);
+
+/* ------------------------------------------------------------------------ */
+/* Memory hints and residency                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Advice for madvise(2).  HUGEPAGE asks for transparent huge pages with
+ * MADV_HUGEPAGE (NOHUGEPAGE withdraws it).  The kernel honours it for
+ * anonymous memory, which is what written pages of a COW mapping become,
+ * and for files on tmpfs/shmem; for files on other filesystems the request
+ * is recorded and has no effect.  MAP_HUGETLB is never used: it applies
+ * only to hugetlbfs and anonymous mappings, not to regular files.
+ */
+typedef enum {
+	MMAPIO_ADV_NORMAL,
+	MMAPIO_ADV_RANDOM,
+	MMAPIO_ADV_SEQUENTIAL,
+	MMAPIO_ADV_WILLNEED,
+	MMAPIO_ADV_DONTNEED,
+	MMAPIO_ADV_HUGEPAGE,
+	MMAPIO_ADV_NOHUGEPAGE,
+} mmapio_advice;
+
+/*
+ * Give advice about [off, off + len), widened to whole pages.  len 0 means
+ * up to the end of the file.  Errors: -ERANGE, -EINVAL (unknown advice),
+ * and madvise(2) errors (e.g. -EINVAL for HUGEPAGE on a kernel without
+ * transparent huge pages).  DONTNEED on a shared mapping drops only the
+ * process's page table entries: data is not lost.
+ */
+MMAPIO_API int mmapio_advise(mmapio_file *f, uint64_t off, uint64_t len,
+			     mmapio_advice advice);
+
+/*
+ * Pin [off, off + len) (widened to pages, len 0 = to the end) in memory
+ * with mlock(2), or unpin it.  Errors: -ERANGE, -ENOMEM / -EPERM / -EAGAIN
+ * (RLIMIT_MEMLOCK).
+ */
+MMAPIO_API int mmapio_lock(mmapio_file *f, uint64_t off, uint64_t len);
+MMAPIO_API int mmapio_unlock(mmapio_file *f, uint64_t off, uint64_t len);
+
+/*
+ * Fault [off, off + len) (len 0 = to the end) into the page tables ahead of
+ * use: MADV_POPULATE_READ (MADV_POPULATE_WRITE on RW handles), or a
+ * SIGBUS-guarded touch of every page on kernels without them.  Errors:
+ * -ERANGE, -EIO (a page is not backed by the file), -ENOMEM.
+ */
+MMAPIO_API int mmapio_prewarm(mmapio_file *f, uint64_t off, uint64_t len);
+
+/* ------------------------------------------------------------------------ */
+/* Atomic views                                                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Atomic access to an aligned 32- or 64-bit word of the mapping.  *out is
+ * valid until mmapio_view_release(view).  Operations go through C11
+ * atomics and are atomic with respect to every process sharing the file.
+ * Errors: -EBADF (RO handle), -EINVAL (off not a multiple of the width),
+ * -ERANGE.
+ */
+MMAPIO_API int mmapio_atomic_u32(mmapio_file *f, uint64_t off,
+				 mmapio_view *view, _Atomic uint32_t **out);
+MMAPIO_API int mmapio_atomic_u64(mmapio_file *f, uint64_t off,
+				 mmapio_view *view, _Atomic uint64_t **out);
+
+/* ------------------------------------------------------------------------ */
+/* Change watching                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* A watch on one file, built on inotify. */
+typedef struct mmapio_watch mmapio_watch;
+
+typedef enum {
+	MMAPIO_EV_MODIFIED = 1, /* content written, size unchanged */
+	MMAPIO_EV_RESIZED,      /* size changed (truncated or extended) */
+	MMAPIO_EV_METADATA,     /* permissions, owner, times, links */
+	MMAPIO_EV_REMOVED,      /* last name unlinked */
+	MMAPIO_EV_MOVED,        /* renamed */
+} mmapio_event_kind;
+
+typedef struct {
+	mmapio_event_kind kind;
+	uint64_t size; /* file size when the event was read */
+} mmapio_event;
+
+typedef void (*mmapio_watch_cb)(mmapio_watch *w, const mmapio_event *ev,
+				void *arg);
+
+/*
+ * Watch the file at `path` (or the file behind an open handle).  Changes
+ * made through shared mappings produce no inotify events; those made with
+ * write(2), truncate(2), chmod(2), unlink(2), rename(2) do.
+ * Errors: inotify_init1(2)/inotify_add_watch(2)/open(2) errors, -ENOMEM.
+ */
+MMAPIO_API int mmapio_watch_open(mmapio_watch **out, const char *path);
+MMAPIO_API int mmapio_watch_file(mmapio_watch **out, mmapio_file *f);
+
+/* A descriptor that polls readable when events are pending (owned by w). */
+MMAPIO_API int mmapio_watch_fd(const mmapio_watch *w);
+
+/*
+ * Take the next event without blocking: returns 1 and fills *ev, or 0 when
+ * none is pending.  Not to be mixed with mmapio_watch_start().
+ */
+MMAPIO_API int mmapio_watch_next(mmapio_watch *w, mmapio_event *ev);
+
+/*
+ * Deliver events to `cb` from a background thread until
+ * mmapio_watch_close().  Errors: -EBUSY (already started), -EAGAIN.
+ */
+MMAPIO_API int mmapio_watch_start(mmapio_watch *w, mmapio_watch_cb cb,
+				  void *arg);
+
+/* Stop the thread if any and free the watch.  NULL-safe.  Must not be
+ * called from the watch's own callback. */
+MMAPIO_API void mmapio_watch_close(mmapio_watch *w);
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A static, thread-safe message for a return value of this library (a
+ * negative errno; positive values are accepted too).  Never NULL.
+ */
+MMAPIO_API const char *mmapio_strerror(int err);
+
+/* The library's version string, e.g. "0.1.0". */
+MMAPIO_API const char *mmapio_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMAPIO_H */

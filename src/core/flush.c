@@ -1,0 +1,1 @@
+/* flush.c: being written */

@@ -1,0 +1,1 @@
+/* hints.c: being written */
