@@ -117,7 +117,8 @@ enum {
 	MMAPIO_O_EXCL = 1u << 1,      /* with CREATE: fail with -EEXIST if it does */
 	MMAPIO_O_POPULATE = 1u << 2,  /* prefault the whole mapping at open */
 	MMAPIO_O_HUGEPAGE = 1u << 3,  /* madvise(MADV_HUGEPAGE), see mmapio_advise */
-	MMAPIO_O_TRUNCATE = 1u << 4,  /* with CREATE: set an existing file to size */
+	MMAPIO_O_TRUNCATE = 1u << 4,  /* with CREATE: discard an existing file's
+	                                 content (O_TRUNC), then set size */
 };
 
 /*
@@ -332,7 +333,8 @@ MMAPIO_API unsigned mmapio_view_count(const mmapio_file *f);
  */
 typedef struct mmapio_segment mmapio_segment;
 
-/* Errors: -ERANGE (range outside the file), -ENOMEM. */
+/* Errors: -ERANGE (range outside the file), -EINVAL (len > SIZE_MAX),
+ * -ENOMEM. */
 MMAPIO_API int mmapio_segment_open(mmapio_segment **out, mmapio_file *f,
 				   uint64_t off, uint64_t len);
 /* NULL-safe. */
@@ -375,7 +377,7 @@ MMAPIO_API int mmapio_iter_pages(mmapio_iter **out, mmapio_file *f);
  * Step: fills *view (data, len, off; view->file is NULL because the
  * iterator owns the reference) with the next piece and returns 1, or
  * returns 0 at the end.  The pointer stays valid until the iterator is
- * closed.  A piece beyond SIZE_MAX bytes cannot be represented: -EOVERFLOW.
+ * closed.  Errors: -EINVAL (view NULL).
  */
 MMAPIO_API int mmapio_iter_next(mmapio_iter *it, mmapio_view *view);
 
@@ -424,8 +426,11 @@ MMAPIO_API int mmapio_unlock(mmapio_file *f, uint64_t off, uint64_t len);
 
 /*
  * Fault [off, off + len) (len 0 = to the end) into the page tables ahead of
- * use: MADV_POPULATE_READ (MADV_POPULATE_WRITE on RW handles), or a
- * SIGBUS-guarded touch of every page on kernels without them.  Errors:
+ * use with MADV_POPULATE_READ, or a SIGBUS-guarded touch of every page on
+ * kernels without it (before 5.14).  Read population is used in every
+ * mode: populating for write would mark every page of a shared mapping
+ * dirty (so the next flush writes the whole range back) and would copy
+ * every page of a copy-on-write mapping.  Errors:
  * -ERANGE, -EIO (a page is not backed by the file), -ENOMEM.
  */
 MMAPIO_API int mmapio_prewarm(mmapio_file *f, uint64_t off, uint64_t len);

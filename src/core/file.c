@@ -1,1 +1,526 @@
-/* file.c: being written */
+/*
+ * file.c - opening, mapping, resizing and closing a file; bounds-checked
+ * reads and writes.
+ *
+ * Layout of a mapping: at open the library reserves address space
+ * (PROT_NONE, no memory committed) larger than the file and maps the file
+ * over the start of it with MAP_FIXED.  Growth maps more of the file into
+ * the reservation, so the base address stays put and outstanding views
+ * remain valid.  Only growth past the reservation moves the mapping, and
+ * that is refused while views exist.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "guard.h"
+#include "mmapio_i.h"
+#include "sys.h"
+
+#define MIN_RESERVE (64ull << 20)
+
+size_t mmapio_page_size(void)
+{
+	static size_t page;
+
+	if (page == 0)
+		page = (size_t)sysconf(_SC_PAGESIZE);
+	return page;
+}
+
+static int prot_of(mmapio_mode mode)
+{
+	return mode == MMAPIO_RO ? PROT_READ : PROT_READ | PROT_WRITE;
+}
+
+static int flags_of(mmapio_mode mode)
+{
+	return mode == MMAPIO_COW ? MAP_PRIVATE : MAP_SHARED;
+}
+
+/* Address space to reserve for a file of `mapped` bytes. */
+static uint64_t default_reserve(uint64_t mapped)
+{
+	uint64_t r = mapped > UINT64_MAX / 2 ? mapped : 2 * mapped;
+
+	return r < MIN_RESERVE ? MIN_RESERVE : r;
+}
+
+static int reserve_space(uint64_t len, uint8_t **out)
+{
+	void *p;
+
+	if (len > SIZE_MAX)
+		return -ENOMEM;
+	p = mmapio__sys.mmap(NULL, (size_t)len, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	*out = p;
+	return 0;
+}
+
+/* Map file bytes [from, to) (page multiples) at base + from. */
+static int map_file_range(mmapio_file *f, uint8_t *base, uint64_t from,
+			  uint64_t to)
+{
+	void *p;
+
+	if (to <= from)
+		return 0;
+	p = mmapio__sys.mmap(base + from, (size_t)(to - from),
+			     prot_of(f->mode), flags_of(f->mode) | MAP_FIXED,
+			     f->fd, (off_t)from);
+	if (p == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
+/* Give [from, to) of the mapping back to the reservation. */
+static void unmap_file_range(mmapio_file *f, uint64_t from, uint64_t to)
+{
+	if (to <= from)
+		return;
+	/* On failure the pages stay mapped past the end: harmless. */
+	if (mmapio__sys.mmap(f->base + from, (size_t)(to - from), PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+				     MAP_FIXED,
+			     -1, 0) != MAP_FAILED)
+		f->mapped = from;
+}
+
+/*
+ * Reserve fresh address space for a file of `size` bytes and map the file
+ * at its start.  `reserve` 0 means the default; if that much address space
+ * is not to be had, the reservation shrinks to what the file needs.
+ */
+static int map_fresh(mmapio_file *f, uint64_t size, uint64_t reserve,
+		     uint8_t **base, uint64_t *reserved)
+{
+	uint64_t want = mmapio__page_up(size);
+	uint8_t *nbase = NULL;
+	int rc;
+
+	reserve = reserve != 0 ? mmapio__page_up(reserve) : 0;
+	if (reserve < want)
+		reserve = default_reserve(want);
+	rc = reserve_space(reserve, &nbase);
+	if (rc == -ENOMEM && reserve > want && want > 0) {
+		reserve = want;
+		rc = reserve_space(reserve, &nbase);
+	}
+	if (rc != 0)
+		return rc;
+	rc = map_file_range(f, nbase, 0, want);
+	if (rc != 0) {
+		mmapio__sys.munmap(nbase, (size_t)reserve);
+		return rc;
+	}
+	*base = nbase;
+	*reserved = reserve;
+	return 0;
+}
+
+/*
+ * Make [0, page_up(size)) mapped: in place when the reservation allows,
+ * else by moving the whole mapping to a new reservation, which is refused
+ * while views are outstanding.  Caller holds f->lock exclusively.  On error
+ * nothing changed.
+ */
+static int map_up_to(mmapio_file *f, uint64_t size)
+{
+	uint64_t want = mmapio__page_up(size);
+	uint64_t reserved;
+	uint8_t *nbase = NULL;
+	int rc;
+
+	if (size > SIZE_MAX || want < size)
+		return -EFBIG;
+	if (want <= f->mapped)
+		return 0;
+	if (want <= f->reserved) {
+		rc = map_file_range(f, f->base, f->mapped, want);
+		if (rc == 0)
+			f->mapped = want;
+		return rc;
+	}
+	if (atomic_load(&f->views) != 0)
+		return -EBUSY;
+	rc = map_fresh(f, size, 0, &nbase, &reserved);
+	if (rc != 0)
+		return rc;
+	mmapio__sys.munmap(f->base, (size_t)f->reserved);
+	f->base = nbase;
+	f->reserved = reserved;
+	f->mapped = want;
+	return 0;
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+static int check_options(const mmapio_options *o)
+{
+	if (o->mode != MMAPIO_RO && o->mode != MMAPIO_RW &&
+	    o->mode != MMAPIO_COW)
+		return -EINVAL;
+	if (o->flags & ~(unsigned)(MMAPIO_O_CREATE | MMAPIO_O_EXCL |
+				   MMAPIO_O_POPULATE | MMAPIO_O_HUGEPAGE |
+				   MMAPIO_O_TRUNCATE))
+		return -EINVAL;
+	if (o->flags & MMAPIO_O_CREATE) {
+		if (o->mode != MMAPIO_RW || o->size == 0)
+			return -EINVAL;
+		if (o->size > (uint64_t)INT64_MAX)
+			return -EFBIG;
+	} else if (o->flags & (MMAPIO_O_EXCL | MMAPIO_O_TRUNCATE)) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int open_retry(const char *path, int flags, mode_t mode)
+{
+	int fd;
+
+	do
+		fd = open(path, flags, mode);
+	while (fd < 0 && errno == EINTR);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Open the file descriptor.  *created tells whether this call created the
+ * file (so a failure later can remove it again).  Creation without EXCL is
+ * race-free: O_CREAT|O_EXCL first, and a plain open when someone else won;
+ * if that file vanishes again in between, start over.
+ */
+static int open_fd(const char *path, const mmapio_options *o, bool *created)
+{
+	int acc = o->mode == MMAPIO_RW ? O_RDWR : O_RDONLY;
+	/* O_NONBLOCK: opening a FIFO must not hang before we can refuse it. */
+	int base = acc | O_CLOEXEC | O_NONBLOCK;
+	mode_t cmode = o->create_mode ? (mode_t)o->create_mode : 0644;
+	int fd, tries;
+
+	*created = false;
+	if (!(o->flags & MMAPIO_O_CREATE))
+		return open_retry(path, base, 0);
+	if (o->flags & MMAPIO_O_TRUNCATE)
+		base |= O_TRUNC;
+	for (tries = 0; tries < 16; tries++) {
+		fd = open_retry(path, base | O_CREAT | O_EXCL, cmode);
+		if (fd >= 0) {
+			*created = true;
+			return fd;
+		}
+		if (fd != -EEXIST || (o->flags & MMAPIO_O_EXCL))
+			return fd;
+		fd = open_retry(path, base, 0);
+		if (fd != -ENOENT)
+			return fd;
+	}
+	return -EAGAIN;
+}
+
+static int check_regular(int fd, struct stat *st)
+{
+	if (mmapio__sys.fstat(fd, st) != 0)
+		return -errno;
+	if (S_ISDIR(st->st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st->st_mode))
+		return -ENODEV;
+	if (st->st_size < 0 || (uint64_t)st->st_size > SIZE_MAX)
+		return -EFBIG;
+	return 0;
+}
+
+static void apply_open_hints(mmapio_file *f, unsigned flags)
+{
+	/* Hints are never fatal. */
+	if (flags & MMAPIO_O_HUGEPAGE)
+		(void)mmapio_advise(f, 0, 0, MMAPIO_ADV_HUGEPAGE);
+	if (flags & MMAPIO_O_POPULATE)
+		(void)mmapio_prewarm(f, 0, 0);
+}
+
+static void file_free(mmapio_file *f)
+{
+	if (f == NULL)
+		return;
+	if (f->base != NULL)
+		mmapio__sys.munmap(f->base, (size_t)f->reserved);
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->path);
+	free(f);
+}
+
+int mmapio_open_ex(mmapio_file **out, const char *path,
+		   const mmapio_options *opts)
+{
+	static const mmapio_options defaults;
+	const mmapio_options *o = opts != NULL ? opts : &defaults;
+	mmapio_file *f = NULL;
+	bool created = false, flusher = false, lock = false;
+	struct stat st;
+	int rc;
+
+	if (out == NULL || path == NULL)
+		return -EINVAL;
+	rc = check_options(o);
+	if (rc != 0)
+		return rc;
+	rc = mmapio__guard_install();
+	if (rc != 0)
+		return rc;
+
+	f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return -ENOMEM;
+	f->fd = -1;
+	f->mode = o->mode;
+	atomic_init(&f->size, 0);
+	atomic_init(&f->views, 0);
+	f->path = strdup(path);
+	if (f->path == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rc = pthread_rwlock_init(&f->lock, NULL);
+	if (rc != 0) {
+		rc = -rc;
+		goto fail;
+	}
+	lock = true;
+	rc = mmapio__flusher_init(&f->flusher);
+	if (rc != 0)
+		goto fail;
+	flusher = true;
+
+	rc = open_fd(path, o, &created);
+	if (rc < 0)
+		goto fail;
+	f->fd = rc;
+	rc = check_regular(f->fd, &st);
+	if (rc != 0)
+		goto fail;
+	if (fcntl(f->fd, F_SETFL, fcntl(f->fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if ((created || (o->flags & MMAPIO_O_TRUNCATE)) &&
+	    (uint64_t)st.st_size != o->size) {
+		if (mmapio__sys.ftruncate(f->fd, (off_t)o->size) != 0) {
+			rc = -errno;
+			goto fail;
+		}
+		st.st_size = (off_t)o->size;
+	}
+
+	rc = map_fresh(f, (uint64_t)st.st_size, o->reserve, &f->base,
+		       &f->reserved);
+	if (rc != 0)
+		goto fail;
+	f->mapped = mmapio__page_up((uint64_t)st.st_size);
+	atomic_store(&f->size, (uint64_t)st.st_size);
+
+	if (o->flush.kind != MMAPIO_FLUSH_NEVER) {
+		rc = mmapio_set_flush_policy(f, &o->flush);
+		if (rc != 0)
+			goto fail;
+	}
+	apply_open_hints(f, o->flags);
+	*out = f;
+	return 0;
+
+fail:
+	if (flusher)
+		mmapio__flusher_destroy(f);
+	if (lock)
+		pthread_rwlock_destroy(&f->lock);
+	if (created)
+		unlink(path);
+	file_free(f);
+	return rc;
+}
+
+int mmapio_open(mmapio_file **out, const char *path, mmapio_mode mode)
+{
+	mmapio_options o = { .mode = mode };
+
+	return mmapio_open_ex(out, path, &o);
+}
+
+int mmapio_create(mmapio_file **out, const char *path, uint64_t size)
+{
+	mmapio_options o = {
+		.mode = MMAPIO_RW,
+		.flags = MMAPIO_O_CREATE | MMAPIO_O_TRUNCATE,
+		.size = size,
+	};
+
+	return mmapio_open_ex(out, path, &o);
+}
+
+int mmapio_open_or_create(mmapio_file **out, const char *path, uint64_t size)
+{
+	mmapio_options o = {
+		.mode = MMAPIO_RW,
+		.flags = MMAPIO_O_CREATE,
+		.size = size,
+	};
+
+	return mmapio_open_ex(out, path, &o);
+}
+
+int mmapio_close(mmapio_file *f)
+{
+	int rc;
+
+	if (f == NULL)
+		return 0;
+	if (atomic_load(&f->views) != 0)
+		return -EBUSY;
+	mmapio__flusher_destroy(f);
+	rc = mmapio_flush(f);
+	pthread_rwlock_destroy(&f->lock);
+	file_free(f);
+	return rc;
+}
+
+/* ---- getters ------------------------------------------------------------ */
+
+uint64_t mmapio_size(const mmapio_file *f)
+{
+	return atomic_load_explicit(&f->size, memory_order_relaxed);
+}
+
+mmapio_mode mmapio_mode_of(const mmapio_file *f)
+{
+	return f->mode;
+}
+
+int mmapio_fd(const mmapio_file *f)
+{
+	return f->fd;
+}
+
+const char *mmapio_path(const mmapio_file *f)
+{
+	return f->path;
+}
+
+/* ---- reads and writes --------------------------------------------------- */
+
+int mmapio_read(mmapio_file *f, uint64_t off, void *dst, size_t len)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&f->lock);
+	if (!mmapio__in_bounds(off, len, mmapio__size_locked(f)))
+		rc = -ERANGE;
+	else
+		rc = mmapio__guarded_copy(dst, f->base + off, len);
+	pthread_rwlock_unlock(&f->lock);
+	return rc;
+}
+
+int mmapio_write(mmapio_file *f, uint64_t off, const void *src, size_t len)
+{
+	int rc;
+
+	if (f->mode == MMAPIO_RO)
+		return -EBADF;
+	pthread_rwlock_rdlock(&f->lock);
+	if (!mmapio__in_bounds(off, len, mmapio__size_locked(f)))
+		rc = -ERANGE;
+	else
+		rc = mmapio__guarded_copy(f->base + off, src, len);
+	if (rc == 0)
+		rc = mmapio__flusher_wrote(f, off, len);
+	pthread_rwlock_unlock(&f->lock);
+	return rc;
+}
+
+/* ---- size changes ------------------------------------------------------- */
+
+static int truncate_retry(int fd, uint64_t size)
+{
+	int rc;
+
+	do
+		rc = mmapio__sys.ftruncate(fd, (off_t)size);
+	while (rc != 0 && errno == EINTR);
+	return rc != 0 ? -errno : 0;
+}
+
+int mmapio_resize(mmapio_file *f, uint64_t new_size)
+{
+	uint64_t old;
+	int rc;
+
+	if (f->mode != MMAPIO_RW)
+		return -EBADF;
+	if (new_size == 0)
+		return -EINVAL;
+	if (new_size > (uint64_t)INT64_MAX || new_size > SIZE_MAX)
+		return -EFBIG;
+
+	pthread_rwlock_wrlock(&f->lock);
+	old = mmapio__size_locked(f);
+	if (new_size < old && atomic_load(&f->views) != 0) {
+		rc = -EBUSY;
+		goto out;
+	}
+	if (new_size > old && mmapio__page_up(new_size) > f->reserved &&
+	    atomic_load(&f->views) != 0) {
+		rc = -EBUSY;
+		goto out;
+	}
+	rc = truncate_retry(f->fd, new_size);
+	if (rc != 0)
+		goto out;
+	if (new_size > old) {
+		rc = map_up_to(f, new_size);
+		if (rc != 0) {
+			(void)truncate_retry(f->fd, old);
+			goto out;
+		}
+	} else {
+		unmap_file_range(f, mmapio__page_up(new_size), f->mapped);
+	}
+	atomic_store(&f->size, new_size);
+out:
+	pthread_rwlock_unlock(&f->lock);
+	return rc;
+}
+
+int mmapio_refresh(mmapio_file *f, uint64_t *new_size)
+{
+	struct stat st;
+	uint64_t now;
+	int rc = 0;
+
+	if (mmapio__sys.fstat(f->fd, &st) != 0)
+		return -errno;
+	now = (uint64_t)st.st_size;
+	if (now == mmapio_size(f))
+		goto out;
+
+	pthread_rwlock_wrlock(&f->lock);
+	/* Pages past a new, smaller end stay mapped: views may point there. */
+	rc = map_up_to(f, now);
+	if (rc == 0)
+		atomic_store(&f->size, now);
+	pthread_rwlock_unlock(&f->lock);
+out:
+	if (new_size != NULL)
+		*new_size = mmapio_size(f);
+	return rc;
+}
