@@ -113,11 +113,12 @@ typedef struct {
 
 /* Flags for mmapio_options.flags. */
 enum {
-	MMAPIO_O_CREATE = 1u << 0,    /* create the file if it does not exist */
-	MMAPIO_O_EXCL = 1u << 1,      /* with CREATE: fail with -EEXIST if it does */
-	MMAPIO_O_POPULATE = 1u << 2,  /* prefault the whole mapping at open */
-	MMAPIO_O_HUGEPAGE = 1u << 3,  /* madvise(MADV_HUGEPAGE), see mmapio_advise */
-	MMAPIO_O_TRUNCATE = 1u << 4,  /* with CREATE: discard an existing file's
+	MMAPIO_O_CREATE = 1u << 0, /* create the file if it does not exist */
+	MMAPIO_O_EXCL = 1u << 1, /* with CREATE: fail with -EEXIST if it does */
+	MMAPIO_O_POPULATE = 1u << 2, /* prefault the whole mapping at open */
+	MMAPIO_O_HUGEPAGE =
+		1u << 3, /* madvise(MADV_HUGEPAGE), see mmapio_advise */
+	MMAPIO_O_TRUNCATE = 1u << 4, /* with CREATE: discard an existing file's
 	                                 content (O_TRUNC), then set size */
 };
 
@@ -128,12 +129,12 @@ enum {
  */
 typedef struct {
 	mmapio_mode mode;
-	unsigned flags;             /* MMAPIO_O_* */
-	uint64_t size;              /* size of a newly created file (CREATE) */
-	unsigned create_mode;       /* permission bits for CREATE; 0 = 0644 */
-	uint64_t reserve;           /* address space to reserve in bytes; 0 =
+	unsigned flags;		   /* MMAPIO_O_* */
+	uint64_t size;		   /* size of a newly created file (CREATE) */
+	unsigned create_mode;	   /* permission bits for CREATE; 0 = 0644 */
+	uint64_t reserve;	   /* address space to reserve in bytes; 0 =
 	                               default (twice the size, at least 64 MiB) */
-	mmapio_flush_policy flush;  /* background flush policy */
+	mmapio_flush_policy flush; /* background flush policy */
 } mmapio_options;
 
 /*
@@ -207,8 +208,7 @@ MMAPIO_API size_t mmapio_page_size(void);
  * Errors: -ERANGE out of bounds; -EIO if a page is no longer backed by the
  * file (truncated underneath; the process is not killed).
  */
-MMAPIO_API int mmapio_read(mmapio_file *f, uint64_t off, void *dst,
-			   size_t len);
+MMAPIO_API int mmapio_read(mmapio_file *f, uint64_t off, void *dst, size_t len);
 
 /*
  * Copy src into [off, off + len) of the mapping.  Applies the flush policy.
@@ -460,10 +460,10 @@ typedef struct mmapio_watch mmapio_watch;
 
 typedef enum {
 	MMAPIO_EV_MODIFIED = 1, /* content written, size unchanged */
-	MMAPIO_EV_RESIZED,      /* size changed (truncated or extended) */
-	MMAPIO_EV_METADATA,     /* permissions, owner, times, links */
-	MMAPIO_EV_REMOVED,      /* last name unlinked */
-	MMAPIO_EV_MOVED,        /* renamed */
+	MMAPIO_EV_RESIZED,	/* size changed (truncated or extended) */
+	MMAPIO_EV_METADATA,	/* permissions, owner, times, links */
+	MMAPIO_EV_REMOVED,	/* last name unlinked */
+	MMAPIO_EV_MOVED,	/* renamed */
 } mmapio_event_kind;
 
 typedef struct {

@@ -58,7 +58,8 @@ static int reserve_space(uint64_t len, uint8_t **out)
 	if (len > SIZE_MAX)
 		return -ENOMEM;
 	p = mmapio__sys.mmap(NULL, (size_t)len, PROT_NONE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+			     0);
 	if (p == MAP_FAILED)
 		return -errno;
 	*out = p;
@@ -73,9 +74,8 @@ static int map_file_range(mmapio_file *f, uint8_t *base, uint64_t from,
 
 	if (to <= from)
 		return 0;
-	p = mmapio__sys.mmap(base + from, (size_t)(to - from),
-			     prot_of(f->mode), flags_of(f->mode) | MAP_FIXED,
-			     f->fd, (off_t)from);
+	p = mmapio__sys.mmap(base + from, (size_t)(to - from), prot_of(f->mode),
+			     flags_of(f->mode) | MAP_FIXED, f->fd, (off_t)from);
 	if (p == MAP_FAILED)
 		return -errno;
 	return 0;
@@ -168,9 +168,9 @@ static int check_options(const mmapio_options *o)
 	if (o->mode != MMAPIO_RO && o->mode != MMAPIO_RW &&
 	    o->mode != MMAPIO_COW)
 		return -EINVAL;
-	if (o->flags & ~(unsigned)(MMAPIO_O_CREATE | MMAPIO_O_EXCL |
-				   MMAPIO_O_POPULATE | MMAPIO_O_HUGEPAGE |
-				   MMAPIO_O_TRUNCATE))
+	if (o->flags &
+	    ~(unsigned)(MMAPIO_O_CREATE | MMAPIO_O_EXCL | MMAPIO_O_POPULATE |
+			MMAPIO_O_HUGEPAGE | MMAPIO_O_TRUNCATE))
 		return -EINVAL;
 	if (o->flags & MMAPIO_O_CREATE) {
 		if (o->mode != MMAPIO_RW || o->size == 0)

@@ -265,11 +265,13 @@ int mmapio__flusher_wrote(mmapio_file *f, uint64_t off, uint64_t len)
 		return mmapio__sync_locked(f, off, len);
 	case MMAPIO_FLUSH_BYTES:
 		if (count_and_check(fl, len))
-			return mmapio__sync_locked(f, 0, mmapio__size_locked(f));
+			return mmapio__sync_locked(f, 0,
+						   mmapio__size_locked(f));
 		return 0;
 	case MMAPIO_FLUSH_WRITES:
 		if (count_and_check(fl, 1))
-			return mmapio__sync_locked(f, 0, mmapio__size_locked(f));
+			return mmapio__sync_locked(f, 0,
+						   mmapio__size_locked(f));
 		return 0;
 	case MMAPIO_FLUSH_INTERVAL:
 		atomic_store_explicit(&fl->dirty, true, memory_order_relaxed);

@@ -18,8 +18,8 @@ struct mmapio_flusher {
 	/* The policy, read on every write without a lock. */
 	_Atomic int kind;
 	_Atomic uint64_t n;
-	_Atomic uint64_t pending;  /* bytes or writes since the last flush */
-	atomic_bool dirty;         /* written since the interval flush */
+	_Atomic uint64_t pending; /* bytes or writes since the last flush */
+	atomic_bool dirty;	  /* written since the interval flush */
 
 	/* Thread state and queue, under mu. */
 	pthread_mutex_t mu;

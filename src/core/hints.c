@@ -61,8 +61,7 @@ int mmapio_advise(mmapio_file *f, uint64_t off, uint64_t len,
 		return -EINVAL;
 	pthread_rwlock_rdlock(&f->lock);
 	rc = mmapio__page_range_locked(f, off, len, &addr, &plen);
-	if (rc == 0 && plen != 0 &&
-	    mmapio__sys.madvise(addr, plen, adv) != 0)
+	if (rc == 0 && plen != 0 && mmapio__sys.madvise(addr, plen, adv) != 0)
 		rc = -errno;
 	pthread_rwlock_unlock(&f->lock);
 	return rc;

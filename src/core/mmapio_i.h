@@ -31,12 +31,12 @@ struct mmapio_file {
 	 * concurrent resize can never leave an access past the mapping.
 	 */
 	pthread_rwlock_t lock;
-	uint8_t *base;      /* start of the reservation; fixed while views > 0 */
-	uint64_t reserved;  /* bytes of address space at base */
-	uint64_t mapped;    /* [0, mapped) maps the file; page multiple */
+	uint8_t *base;	   /* start of the reservation; fixed while views > 0 */
+	uint64_t reserved; /* bytes of address space at base */
+	uint64_t mapped;   /* [0, mapped) maps the file; page multiple */
 	_Atomic uint64_t size; /* file size as last seen; written under lock */
 
-	atomic_uint views;  /* views, segments, iterators outstanding */
+	atomic_uint views; /* views, segments, iterators outstanding */
 
 	struct mmapio_flusher flusher;
 };

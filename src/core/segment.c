@@ -54,8 +54,7 @@ uint64_t mmapio_segment_offset(const mmapio_segment *s)
 	return s->off;
 }
 
-int mmapio_segment_read(mmapio_segment *s, uint64_t off, void *dst,
-			size_t len)
+int mmapio_segment_read(mmapio_segment *s, uint64_t off, void *dst, size_t len)
 {
 	if (!mmapio__in_bounds(off, len, s->len))
 		return -ERANGE;

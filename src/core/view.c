@@ -9,8 +9,8 @@
 
 #include "mmapio_i.h"
 
-int mmapio__view_get(mmapio_file *f, uint64_t off, uint64_t len,
-		     bool writable, mmapio_view *view)
+int mmapio__view_get(mmapio_file *f, uint64_t off, uint64_t len, bool writable,
+		     mmapio_view *view)
 {
 	int rc = 0;
 

@@ -22,15 +22,16 @@
 #define WATCH_MASK (IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF)
 
 struct mmapio_watch {
-	int ifd;       /* inotify instance */
-	int pfd;       /* O_PATH descriptor of the watched file */
-	int stopfd;    /* eventfd that ends the callback thread */
+	int ifd;    /* inotify instance */
+	int pfd;    /* O_PATH descriptor of the watched file */
+	int stopfd; /* eventfd that ends the callback thread */
 	uint64_t last_size;
 	bool removed;
 
 	/* Raw events read but not yet delivered. */
 	size_t pos, end;
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[4096]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
 
 	bool started;
 	pthread_t thread;
@@ -205,7 +206,8 @@ void mmapio_watch_close(mmapio_watch *w)
 	if (w->started) {
 		uint64_t one = 1;
 
-		while (write(w->stopfd, &one, sizeof(one)) < 0 && errno == EINTR)
+		while (write(w->stopfd, &one, sizeof(one)) < 0 &&
+		       errno == EINTR)
 			;
 		pthread_join(w->thread, NULL);
 	}
