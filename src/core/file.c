@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "guard.h"
 #include "mmapio_i.h"
 #include "sys.h"
@@ -292,11 +293,9 @@ int mmapio_open_ex(mmapio_file **out, const char *path,
 		rc = -ENOMEM;
 		goto fail;
 	}
-	rc = pthread_rwlock_init(&f->lock, NULL);
-	if (rc != 0) {
-		rc = -rc;
+	rc = mmapio__rwlock_init(&f->lock);
+	if (rc != 0)
 		goto fail;
-	}
 	lock = true;
 	rc = mmapio__flusher_init(&f->flusher);
 	if (rc != 0)

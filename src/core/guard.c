@@ -13,8 +13,12 @@ struct guard {
 	sigjmp_buf env;
 };
 
-/* The armed recovery point of this thread, or NULL. */
-static _Thread_local struct guard *volatile tl_guard;
+/*
+ * The armed recovery point of this thread, or NULL.  initial-exec: the
+ * handler must not reach __tls_get_addr, which may allocate.
+ */
+static _Thread_local struct guard *volatile tl_guard
+	__attribute__((tls_model("initial-exec")));
 
 static struct sigaction prev_action;
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
