@@ -1,0 +1,44 @@
+/*
+ * bench_run.h - run a group's contenders in interleaved rounds.
+ *
+ * Each contender first makes one untimed warm-up pass (faulting the
+ * mapping in and warming the shared buffer).  Then every round times one
+ * pass of each contender, back to back, in an order that changes from
+ * round to round (every permutation in turn), so that drifting machine
+ * noise lands on all of them alike.  Statistics are over rounds.
+ */
+#ifndef BENCH_RUN_H
+#define BENCH_RUN_H
+
+#include <stdint.h>
+
+#include "bench_cases.h"
+
+struct bench_result {
+	const struct bench_group *group;
+	unsigned rounds;
+	double gibps_median[BENCH_MAX_CONTENDERS];
+	double gibps_best[BENCH_MAX_CONTENDERS];
+	/*
+	 * [c] for c >= 1: throughput of contender 0 over contender c.
+	 * ratio_median is the median over rounds of the ratio within each
+	 * round (the two passes ran back to back); ratio_best divides the
+	 * best passes.  [0] is 1.
+	 */
+	double ratio_median[BENCH_MAX_CONTENDERS];
+	double ratio_best[BENCH_MAX_CONTENDERS];
+	uint64_t checksum; /* the one every pass of every contender returned */
+};
+
+/* Monotonic time in seconds. */
+double bench_now(void);
+
+/*
+ * Run group `g` on `fx` for `rounds` rounds (>= 1) into `res`.  Returns 0,
+ * or a negative errno when a contender failed or the contenders'
+ * checksums disagree (fx->err and fx->err_what say which).
+ */
+int bench_run_group(struct bench_fixture *fx, const struct bench_group *g,
+		    unsigned rounds, struct bench_result *res);
+
+#endif /* BENCH_RUN_H */
