@@ -1,0 +1,80 @@
+/*
+ * coherence.h - keeping aliased entries coherent in the kernel page cache.
+ *
+ * The same backing bytes are reachable through several inodes (pages/3
+ * lies inside chunks/0), and the kernel caches each inode's pages
+ * separately.  This module decides which cached pages a write makes stale
+ * and tells the kernel to drop them; see coherence.c for why it is done
+ * the way it is.
+ */
+#ifndef MMAPFS_COHERENCE_H
+#define MMAPFS_COHERENCE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct fuse_session;
+struct mmapfs_co_node;
+struct mmapfs_co_job;
+
+struct mmapfs_co {
+	struct fuse_session *se;
+	bool sync;     /* invalidate before replying */
+	uint64_t page; /* page size, the kernel's granule */
+	struct mmapfs_co_node *nodes;
+	uint32_t nnodes;
+
+	/* The helper thread for invalidations that must not be waited on. */
+	pthread_t helper;
+	bool helper_running;
+	bool stopping;
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct mmapfs_co_job *qhead, *qtail;
+};
+
+/*
+ * One write in flight, from mmapfs_co_write_begin() to
+ * mmapfs_co_write_end(); lives on the writer's stack.
+ */
+struct mmapfs_co_write {
+	uint32_t node;
+	uint64_t ino;
+	uint64_t entry_off;	     /* entry's offset in the backing file */
+	uint64_t off, len;	     /* written backing range */
+	uint64_t defer_lo, defer_hi; /* own range others could not drop */
+	struct mmapfs_co_write *next;
+};
+
+/* sync: false with the single-threaded loop (see coherence.c). */
+int mmapfs_co_init(struct mmapfs_co *c, uint32_t nnodes, bool sync);
+void mmapfs_co_set_session(struct mmapfs_co *c, struct fuse_session *se);
+int mmapfs_co_start(struct mmapfs_co *c);
+void mmapfs_co_stop(struct mmapfs_co *c);
+void mmapfs_co_destroy(struct mmapfs_co *c);
+
+/* An entry covering backing bytes [off, off + len) was opened / released. */
+int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+		     uint64_t off, uint64_t len);
+void mmapfs_co_released(struct mmapfs_co *c, uint32_t node, uint64_t ino);
+
+/*
+ * Call after the bytes reached the mapping and before replying: drops the
+ * stale pages of every other open entry overlapping the write.
+ */
+void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w);
+
+/* Call after replying to the write. */
+void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w);
+
+/*
+ * A size change was noticed: drop cached attributes of `ino` now (cheap,
+ * never blocks on pages), and queue the dentry `name` in directory
+ * `parent` for invalidation when parent is not 0.
+ */
+void mmapfs_co_inval_attr(struct mmapfs_co *c, uint64_t ino);
+void mmapfs_co_queue_entry(struct mmapfs_co *c, uint64_t parent,
+			   const char *name);
+
+#endif /* MMAPFS_COHERENCE_H */

@@ -1,0 +1,176 @@
+/*
+ * entry.c - what every handler needs to know about an object: whether it
+ * exists, which bytes of which file it covers, and its attributes.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+#include "name.h"
+#include "ops.h"
+
+/* How many vanished names one shrink invalidates eagerly per view; the
+ * rest expire with the entry timeout. */
+#define VANISHED_INVAL_MAX 1024
+
+void mmapfs_reply_fail(fuse_req_t req, enum mmapfs_fail why)
+{
+	fuse_reply_err(req, mmapfs_errno(why, fs_of(req)->ro));
+}
+
+uint64_t mmapfs_piece_of(const struct mmapfs *fs, enum mmapfs_kind k)
+{
+	if (k == MMAPFS_K_CHUNKS || k == MMAPFS_K_CHUNK)
+		return fs->chunk_size;
+	return fs->page_size;
+}
+
+/* Number of entries of a view, capped at what inode numbers can name. */
+static uint64_t view_count(const struct mmapfs *fs, enum mmapfs_kind k,
+			   uint64_t size)
+{
+	uint64_t n = mmapfs_piece_count(size, mmapfs_piece_of(fs, k));
+	uint64_t max = mmapfs_layout_max_index(&fs->layout) + 1;
+
+	return n < max ? n : max;
+}
+
+int mmapfs_entry_range(const struct mmapfs *fs, const struct mmapfs_ino *id,
+		       mmapio_file *mf, uint64_t *off, uint64_t *len)
+{
+	uint64_t size = mmapio_size(mf);
+
+	if (id->index >= view_count(fs, id->kind, size))
+		return -1;
+	return mmapfs_piece_range(size, mmapfs_piece_of(fs, id->kind),
+				  id->index, off, len);
+}
+
+static uint64_t ino_of(const struct mmapfs *fs, uint32_t node,
+		       enum mmapfs_kind k, uint64_t index)
+{
+	struct mmapfs_ino id = { node, k, index };
+
+	return mmapfs_ino_encode(&fs->layout, &id);
+}
+
+/*
+ * The file changed size under the mount: the old and new last entries
+ * change size, and on a shrink the names past the end vanish.  Tell the
+ * kernel, so that stat() and lookups follow without waiting for timeouts.
+ */
+static void size_changed(struct mmapfs *fs, uint32_t node, uint64_t before,
+			 uint64_t now)
+{
+	static const enum mmapfs_kind views[] = { MMAPFS_K_CHUNKS,
+						  MMAPFS_K_PAGES };
+
+	for (size_t v = 0; v < 2; v++) {
+		enum mmapfs_kind ek = mmapfs_kind_entry_of(views[v]);
+		uint64_t old_n = view_count(fs, views[v], before);
+		uint64_t new_n = view_count(fs, views[v], now);
+		uint64_t dir = ino_of(fs, node, views[v], 0);
+		char name[MMAPFS_NAME_MAX];
+
+		if (old_n > 0)
+			mmapfs_co_inval_attr(&fs->co,
+					     ino_of(fs, node, ek, old_n - 1));
+		if (new_n > 0)
+			mmapfs_co_inval_attr(&fs->co,
+					     ino_of(fs, node, ek, new_n - 1));
+		for (uint64_t i = new_n;
+		     i < old_n && i - new_n < VANISHED_INVAL_MAX; i++) {
+			mmapfs_format_index(i, name);
+			mmapfs_co_queue_entry(&fs->co, dir, name);
+		}
+	}
+}
+
+int mmapfs_entry_get(struct mmapfs *fs, const struct mmapfs_ino *id,
+		     mmapio_file **mf, uint64_t *off, uint64_t *len)
+{
+	uint64_t before, now;
+	int rc;
+
+	rc = mmapfs_files_get(&fs->files, id->node, mf);
+	if (rc != 0)
+		return mmapfs_errno_lib(rc);
+	now = mmapfs_files_refresh(&fs->files, id->node, *mf, &before);
+	if (before != now)
+		size_changed(fs, id->node, before, now);
+	if (mmapfs_kind_is_entry(id->kind) &&
+	    mmapfs_entry_range(fs, id, *mf, off, len) != 0) {
+		mmapfs_files_put(&fs->files, id->node);
+		return mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro);
+	}
+	return 0;
+}
+
+/* Directory permissions: x wherever r, as for any readable directory. */
+static mode_t dir_mode(mode_t m)
+{
+	m &= 0777;
+	return S_IFDIR | m | ((m & 0444) >> 2);
+}
+
+static void fill_from(const struct mmapfs *fs, const struct stat *b,
+		      struct stat *st)
+{
+	st->st_uid = b->st_uid;
+	st->st_gid = b->st_gid;
+	st->st_atim = b->st_atim;
+	st->st_mtim = b->st_mtim;
+	st->st_ctim = b->st_ctim;
+	if (fs->ro)
+		st->st_mode &= ~(mode_t)0222;
+}
+
+static int entry_attr(struct mmapfs *fs, const struct mmapfs_ino *id,
+		      struct stat *st)
+{
+	uint64_t off, len;
+	mmapio_file *mf;
+	int rc = mmapfs_entry_get(fs, id, &mf, &off, &len);
+
+	if (rc != 0)
+		return rc;
+	if (!mmapfs_files_writable(mf))
+		st->st_mode &= ~(mode_t)0222;
+	mmapfs_files_put(&fs->files, id->node);
+	st->st_size = (off_t)len;
+	st->st_blocks = (blkcnt_t)((len + 511) / 512);
+	st->st_blksize = (blksize_t)(mmapfs_piece_of(fs, id->kind) < 65536
+					     ? mmapfs_piece_of(fs, id->kind)
+					     : 65536);
+	return 0;
+}
+
+int mmapfs_getattr(struct mmapfs *fs, const struct mmapfs_ino *id,
+		   struct stat *st)
+{
+	const struct mmapfs_node *n = &fs->tree.nodes[id->node];
+	struct stat b;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	st->st_ino = mmapfs_ino_encode(&fs->layout, id);
+	if (n->type == MMAPFS_N_ROOT) {
+		b = fs->root_st;
+	} else if ((rc = mmapfs_files_stat(&fs->files, id->node, &b)) != 0) {
+		log_debug("stat %s: %s", n->path, strerror(-rc));
+		return mmapfs_errno(MMAPFS_E_BACKING_GONE, fs->ro);
+	}
+	if (mmapfs_kind_is_entry(id->kind)) {
+		st->st_mode = S_IFREG | (b.st_mode & 0666);
+		st->st_nlink = 1;
+		rc = entry_attr(fs, id, st);
+		if (rc != 0)
+			return rc;
+	} else {
+		st->st_mode = dir_mode(b.st_mode);
+		st->st_nlink = 2;
+		st->st_blksize = (blksize_t)fs->page_size;
+	}
+	fill_from(fs, &b, st);
+	return 0;
+}

@@ -1,0 +1,82 @@
+/*
+ * files.h - lazily mapped data files, a bounded number at a time.
+ *
+ * A FILE node is mapped (mmapio_open_ex) on first use and stays mapped in
+ * an LRU list.  Every user holds a reference between mmapfs_files_get()
+ * and mmapfs_files_put(): a request for the duration of its reply, an open
+ * entry from open() to release().  When more than `cap` files are mapped,
+ * the least recently used unreferenced ones are closed (which flushes
+ * them), so a source directory of 10,000 files never holds 10,000
+ * descriptors.  A referenced file is never closed, which is also how an
+ * open entry keeps serving a backing file that was removed or renamed.
+ *
+ * A backing file without write permission, or one the daemon cannot open
+ * for writing, is mapped read-only whatever the mount options: it is
+ * never written.
+ */
+#ifndef MMAPFS_FILES_H
+#define MMAPFS_FILES_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "mmapio.h"
+#include "nodes.h"
+
+struct mmapfs_fstate;
+
+struct mmapfs_files {
+	pthread_mutex_t lock;	  /* guards every fstate's mf, refs and links */
+	struct mmapfs_fstate *st; /* one per node, used for FILE nodes */
+	const struct mmapfs_tree *tree;
+	mmapio_mode mode; /* RW, RO or COW for the whole mount */
+	mmapio_flush_policy flush;
+	unsigned cap;
+	unsigned nmapped;
+	uint32_t lru_head, lru_tail;
+};
+
+#define MMAPFS_FILES_CAP 256
+
+int mmapfs_files_init(struct mmapfs_files *f, const struct mmapfs_tree *t,
+		      mmapio_mode mode, mmapio_flush_policy flush,
+		      unsigned cap);
+
+/*
+ * Map FILE node `node` if needed and take a reference.  Returns 0 and the
+ * handle, or a negative errno (the backing file could not be opened).
+ */
+int mmapfs_files_get(struct mmapfs_files *f, uint32_t node, mmapio_file **out);
+
+/* Drop a reference taken by mmapfs_files_get(). */
+void mmapfs_files_put(struct mmapfs_files *f, uint32_t node);
+
+/*
+ * Pick up size changes made by other processes (mmapio_refresh).  Sets
+ * *before to the size the previous refresh saw, so that the caller can
+ * tell the kernel what changed.  The caller holds a reference.  Returns
+ * the size now in force.
+ */
+uint64_t mmapfs_files_refresh(struct mmapfs_files *f, uint32_t node,
+			      mmapio_file *mf, uint64_t *before);
+
+/*
+ * Attributes of the backing object of `node` (any type): fstat of the
+ * mapping when the file is mapped, else stat of its path.  Logs once
+ * when a mapped file turns out removed.  Returns 0 or a negative errno.
+ */
+int mmapfs_files_stat(struct mmapfs_files *f, uint32_t node, struct stat *st);
+
+/* Whether the mapping accepts writes (RW or COW). */
+bool mmapfs_files_writable(const mmapio_file *mf);
+
+/* Flush every mapped file; returns the first error. */
+int mmapfs_files_flush_all(struct mmapfs_files *f);
+
+/* Close everything (after the session loop ended).  NULL-safe. */
+void mmapfs_files_destroy(struct mmapfs_files *f);
+
+#endif /* MMAPFS_FILES_H */

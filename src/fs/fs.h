@@ -1,0 +1,38 @@
+/*
+ * fs.h - the state of one mount, shared by the request handlers.
+ */
+#ifndef MMAPFS_FS_H
+#define MMAPFS_FS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "coherence.h"
+#include "files.h"
+#include "ino.h"
+#include "nodes.h"
+
+struct mmapfs {
+	uint64_t chunk_size;
+	uint64_t page_size;
+	bool ro;	      /* -o ro */
+	double entry_timeout; /* for numbered entries, whose set changes */
+	double name_timeout;  /* for fixed names: sources, chunks, pages */
+	double attr_timeout;
+	struct stat root_st; /* the mount point before mounting */
+	struct mmapfs_tree tree;
+	struct mmapfs_layout layout;
+	struct mmapfs_files files;
+	struct mmapfs_co co;
+};
+
+/* Per open entry (fuse_file_info.fh). */
+struct mmapfs_fh {
+	struct mmapfs_ino id;
+	uint64_t ino;
+	uint64_t piece_off; /* nominal offset of the entry */
+	mmapio_file *mf;    /* referenced until release */
+};
+
+#endif /* MMAPFS_FS_H */

@@ -1,0 +1,216 @@
+/*
+ * main.c - mmapfs: mount data files as directories of chunks and pages.
+ *
+ * Start-up order matters for the "one clear line, non-zero exit" promise:
+ * every argument is checked (options, mount point, sources) before
+ * anything is mounted, so a bad command line never leaves a mount behind.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "opts.h"
+#include "ops.h"
+#include "readahead.h"
+
+#define EXIT_USAGE 1 /* bad command line or source: nothing mounted */
+#define EXIT_MOUNT 2 /* the mount or the session failed */
+
+#define DEFAULT_MAX_THREADS "-omax_threads=64"
+#define READAHEAD_KB 1024
+#define ENTRY_TIMEOUT 1.0
+#define NAME_TIMEOUT 3600.0
+#define ATTR_TIMEOUT 1.0
+
+static void print_version(void)
+{
+	printf("mmapfs %s (libmmapio %s)\n", MMAPIO_VERSION_STRING,
+	       mmapio_version());
+	fuse_lowlevel_version();
+}
+
+/* The mount point must be an existing directory nothing is mounted on. */
+static int check_mountpoint(const char *mp, struct stat *st)
+{
+	char parent[PATH_MAX];
+	struct stat pst;
+
+	if (stat(mp, st) != 0) {
+		log_err("mountpoint '%s': %s", mp, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st->st_mode)) {
+		log_err("mountpoint '%s' is not a directory", mp);
+		return -1;
+	}
+	snprintf(parent, sizeof(parent), "%s/..", mp);
+	if (stat(parent, &pst) == 0 &&
+	    (pst.st_dev != st->st_dev || pst.st_ino == st->st_ino)) {
+		log_err("mountpoint '%s' is busy: something is already "
+			"mounted there",
+			mp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Many files mean many descriptors: use what the hard limit allows. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
+		   const struct stat *root_st, bool singlethread)
+{
+	char err[MMAPFS_ERR_MAX];
+	mmapio_mode mode = o->ro ? MMAPIO_RO : o->cow ? MMAPIO_COW : MMAPIO_RW;
+
+	memset(fs, 0, sizeof(*fs));
+	fs->chunk_size = o->chunk_size;
+	fs->page_size = mmapio_page_size();
+	fs->ro = o->ro;
+	fs->entry_timeout = ENTRY_TIMEOUT;
+	fs->name_timeout = NAME_TIMEOUT;
+	fs->attr_timeout = ATTR_TIMEOUT;
+	fs->root_st = *root_st;
+	if (mmapfs_tree_build(&fs->tree, o->sources, o->nsources, err,
+			      sizeof(err)) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	mmapfs_layout_init(&fs->layout, fs->tree.nnodes);
+	if (mmapfs_files_init(&fs->files, &fs->tree, mode, o->flush, 0) != 0 ||
+	    mmapfs_co_init(&fs->co, fs->tree.nnodes, !singlethread) != 0) {
+		log_err("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void fs_fini(struct mmapfs *fs)
+{
+	mmapfs_files_destroy(&fs->files);
+	mmapfs_co_destroy(&fs->co);
+	mmapfs_tree_free(&fs->tree);
+}
+
+static int run_loop(struct fuse_session *se, const struct fuse_cmdline_opts *c)
+{
+	struct fuse_loop_config *cfg;
+	int rc;
+
+	if (c->singlethread)
+		return fuse_session_loop(se);
+	cfg = fuse_loop_cfg_create();
+	if (cfg == NULL)
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(cfg, (unsigned)c->clone_fd);
+	if (c->max_idle_threads != UINT_MAX) /* UINT_MAX: not given */
+		fuse_loop_cfg_set_idle_threads(cfg, c->max_idle_threads);
+	fuse_loop_cfg_set_max_threads(cfg, c->max_threads);
+	rc = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return rc;
+}
+
+/* Mount, serve until unmounted or signalled, unmount. */
+static int serve(struct mmapfs *fs, struct fuse_args *args,
+		 const struct fuse_cmdline_opts *c)
+{
+	struct fuse_session *se;
+	int rc = EXIT_MOUNT;
+
+	se = fuse_session_new(args, &mmapfs_ops, sizeof(mmapfs_ops), fs);
+	if (se == NULL)
+		return EXIT_USAGE; /* libfuse said which option it rejects */
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_destroy;
+	if (fuse_session_mount(se, c->mountpoint) != 0)
+		goto out_signals;
+	mmapfs_co_set_session(&fs->co, se);
+	if (mmapfs_co_start(&fs->co) != 0)
+		goto out_unmount;
+	if (mmapfs_raise_readahead(c->mountpoint, READAHEAD_KB) != 0)
+		log_debug("could not raise the readahead of %s", c->mountpoint);
+	if (fuse_daemonize(c->foreground) != 0)
+		goto out_unmount;
+	if (!c->foreground)
+		mmapfs_log_to_syslog();
+	rc = run_loop(se, c) < 0 ? EXIT_MOUNT : EXIT_SUCCESS;
+	mmapfs_co_stop(&fs->co); /* no notifications after this */
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_destroy:
+	fuse_session_destroy(se); /* calls destroy: flushes everything */
+	return rc;
+}
+
+/* argv with our defaults first, so that the user's arguments win. */
+static int build_args(struct fuse_args *args, int argc, char *argv[])
+{
+	if (fuse_opt_add_arg(args, argv[0]) != 0 ||
+	    fuse_opt_add_arg(args, DEFAULT_MAX_THREADS) != 0)
+		return -1;
+	for (int i = 1; i < argc; i++)
+		if (fuse_opt_add_arg(args, argv[i]) != 0)
+			return -1;
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_cmdline_opts cmd = { 0 };
+	struct mmapfs_opts o = { 0 };
+	struct mmapfs fs;
+	struct stat root_st;
+	int rc = EXIT_USAGE;
+
+	memset(&fs, 0, sizeof(fs));
+	if (build_args(&args, argc, argv) != 0 ||
+	    mmapfs_opts_parse(&args, &o) != 0) {
+		log_err("%s", o.err[0] ? o.err : "out of memory");
+		goto out;
+	}
+	if (o.help || o.version) {
+		if (o.help)
+			mmapfs_opts_usage(basename(argv[0]));
+		else
+			print_version();
+		if (o.help && fuse_parse_cmdline(&args, &cmd) == 0) {
+			fuse_cmdline_help();
+			fuse_lowlevel_help();
+		}
+		rc = EXIT_SUCCESS;
+		goto out;
+	}
+	if (check_mountpoint(o.mountpoint, &root_st) != 0 ||
+	    fuse_parse_cmdline(&args, &cmd) != 0)
+		goto out;
+	mmapfs_log_set_debug(cmd.debug);
+	raise_nofile();
+	if (fs_init(&fs, &o, &root_st, cmd.singlethread) != 0)
+		goto out;
+	rc = serve(&fs, &args, &cmd);
+out:
+	fs_fini(&fs);
+	free(cmd.mountpoint);
+	mmapfs_opts_free(&o);
+	fuse_opt_free_args(&args);
+	return rc;
+}

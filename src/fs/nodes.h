@@ -1,0 +1,55 @@
+/*
+ * nodes.h - the directory nodes of a mount, built once from the SOURCEs.
+ *
+ * Node 0 is the mount's root.  Each SOURCE file becomes a FILE node (shown
+ * as <name>/ with chunks/ and pages/); each SOURCE directory becomes a DIR
+ * node whose regular files and sub-directories are scanned at mount time
+ * and become FILE and DIR nodes in turn.  Nodes hold names and paths only:
+ * nothing is opened or mapped here (files.h maps lazily), so mounting a
+ * directory of 10,000 files costs one readdir and one fstatat per entry.
+ *
+ * Inside a SOURCE directory, FIFOs, devices and sockets are left out, and
+ * a symbolic link is followed only when it resolves to a regular file
+ * inside the same SOURCE directory; links to directories are left out so
+ * that no link can make the tree loop.
+ */
+#ifndef MMAPFS_NODES_H
+#define MMAPFS_NODES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum mmapfs_node_type { MMAPFS_N_ROOT, MMAPFS_N_DIR, MMAPFS_N_FILE };
+
+struct mmapfs_node {
+	char *name;	 /* NULL for the root */
+	char *path;	 /* absolute path of the backing object */
+	uint32_t parent; /* the root is its own parent */
+	enum mmapfs_node_type type;
+	uint32_t *children; /* DIR and ROOT: sorted by name */
+	uint32_t nchildren;
+};
+
+struct mmapfs_tree {
+	struct mmapfs_node *nodes;
+	uint32_t nnodes;
+	uint32_t cap;
+	uint32_t nfiles;
+};
+
+/*
+ * Build the tree for `sources`.  Returns 0, or -1 with one line in err
+ * naming the bad SOURCE (missing, unreadable, FIFO, device, socket,
+ * duplicate name).  On failure the tree is freed.
+ */
+int mmapfs_tree_build(struct mmapfs_tree *t, char *const *sources, size_t n,
+		      char *err, size_t errlen);
+
+/* NULL-safe, accepts half-built trees. */
+void mmapfs_tree_free(struct mmapfs_tree *t);
+
+/* Child of directory node `dir` called `name`: 0 and *child, or -1. */
+int mmapfs_tree_child(const struct mmapfs_tree *t, uint32_t dir,
+		      const char *name, uint32_t *child);
+
+#endif /* MMAPFS_NODES_H */

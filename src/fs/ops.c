@@ -1,0 +1,59 @@
+/*
+ * ops.c - session start and end, and the table handed to libfuse.
+ */
+#include "log.h"
+#include "ops.h"
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	/* open(O_TRUNC) arrives as a flag we ignore (overwrite in place)
+	 * instead of a truncate to 0, which entries refuse. */
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	else
+		log_warn("kernel lacks atomic O_TRUNC: opening entries with "
+			 "O_TRUNC will fail");
+	/* Write-back caching would let the kernel delay and merge writes,
+	 * and writes must reach the mapping before they return. */
+	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	conn->want &= ~FUSE_CAP_READDIRPLUS;
+	if (conn->max_background < 64)
+		conn->max_background = 64;
+}
+
+/* Unmount (or the end of the session): make everything durable. */
+static void op_destroy(void *userdata)
+{
+	struct mmapfs *fs = userdata;
+
+	mmapfs_files_flush_all(&fs->files);
+}
+
+const struct fuse_lowlevel_ops mmapfs_ops = {
+	.init = op_init,
+	.destroy = op_destroy,
+	.lookup = mmapfs_op_lookup,
+	.getattr = mmapfs_op_getattr,
+	.setattr = mmapfs_op_setattr,
+	.readdir = mmapfs_op_readdir,
+	.open = mmapfs_op_open,
+	.read = mmapfs_op_read,
+	.write = mmapfs_op_write,
+	.flush = mmapfs_op_flush,
+	.fsync = mmapfs_op_fsync,
+	.release = mmapfs_op_release,
+	.fallocate = mmapfs_op_fallocate,
+	.getxattr = mmapfs_op_getxattr,
+	.listxattr = mmapfs_op_listxattr,
+	.setxattr = mmapfs_op_setxattr,
+	.removexattr = mmapfs_op_removexattr,
+	.mknod = mmapfs_op_mknod,
+	.mkdir = mmapfs_op_mkdir,
+	.unlink = mmapfs_op_unlink,
+	.rmdir = mmapfs_op_rmdir,
+	.symlink = mmapfs_op_symlink,
+	.rename = mmapfs_op_rename,
+	.link = mmapfs_op_link,
+	.create = mmapfs_op_create,
+};

@@ -1,0 +1,96 @@
+/*
+ * ops.h - the FUSE low-level request handlers, grouped by concern:
+ *   ops_tree.c   lookup, getattr, readdir (names and attributes)
+ *   ops_io.c     open, read, write, fsync, release, setattr, fallocate
+ *   ops_xattr.c  the read-only user.mmapfs.* attributes
+ *   ops_deny.c   namespace changes, which the computed tree refuses
+ *   ops.c        init, destroy and the table handed to libfuse
+ * and the helpers they share (entries, attributes, replies).
+ */
+#ifndef MMAPFS_OPS_H
+#define MMAPFS_OPS_H
+
+#include <fuse_lowlevel.h>
+
+#include "errors.h"
+#include "fs.h"
+
+extern const struct fuse_lowlevel_ops mmapfs_ops;
+
+static inline struct mmapfs *fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+/* Reply with the errno errors.c decides for `why`. */
+void mmapfs_reply_fail(fuse_req_t req, enum mmapfs_fail why);
+
+/* Piece size of a view kind (CHUNKS/CHUNK or PAGES/PAGE). */
+uint64_t mmapfs_piece_of(const struct mmapfs *fs, enum mmapfs_kind k);
+
+/*
+ * Map an entry's file, pick up external size changes, and compute the
+ * entry's range.  Returns 0 with a reference on *mf (mmapfs_files_put()
+ * it), or a positive errno: ENOENT when the entry does not exist (now).
+ */
+int mmapfs_entry_get(struct mmapfs *fs, const struct mmapfs_ino *id,
+		     mmapio_file **mf, uint64_t *off, uint64_t *len);
+
+/* The entry's range in the file as the mapping sees it now (no refresh);
+ * -1 when the file has shrunk below the entry. */
+int mmapfs_entry_range(const struct mmapfs *fs, const struct mmapfs_ino *id,
+		       mmapio_file *mf, uint64_t *off, uint64_t *len);
+
+/* Attributes of any object; 0 or a positive errno. */
+int mmapfs_getattr(struct mmapfs *fs, const struct mmapfs_ino *id,
+		   struct stat *st);
+
+/* ops_tree.c */
+void mmapfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+void mmapfs_op_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi);
+void mmapfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi);
+
+/* ops_io.c */
+void mmapfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi);
+void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi);
+void mmapfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void mmapfs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		     struct fuse_file_info *fi);
+void mmapfs_op_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi);
+void mmapfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi);
+void mmapfs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+			 off_t length, struct fuse_file_info *fi);
+
+/* ops_xattr.c */
+void mmapfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size);
+void mmapfs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void mmapfs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags);
+void mmapfs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+
+/* ops_deny.c */
+void mmapfs_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev);
+void mmapfs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode);
+void mmapfs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void mmapfs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void mmapfs_op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		       const char *name);
+void mmapfs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags);
+void mmapfs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		    const char *newname);
+void mmapfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi);
+
+#endif /* MMAPFS_OPS_H */

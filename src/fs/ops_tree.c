@@ -1,0 +1,215 @@
+/*
+ * ops_tree.c - names and attributes: lookup, getattr, readdir.
+ *
+ * Directories list "." and "..", then their children in order.  The
+ * readdir offset is the position of the next child, so listing streams
+ * in constant memory, resumes anywhere (seekdir), and a directory of 2^40
+ * entries costs no more per call than one of ten.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "name.h"
+#include "ops.h"
+
+static const char *const view_names[] = { "chunks", "pages" };
+
+/* Child `name` of directory `dir`; 0, or a positive errno. */
+static int resolve(struct mmapfs *fs, const struct mmapfs_ino *dir,
+		   const char *name, struct mmapfs_ino *child)
+{
+	const struct mmapfs_node *n = &fs->tree.nodes[dir->node];
+
+	*child = (struct mmapfs_ino){ dir->node, MMAPFS_K_NODE, 0 };
+	switch (dir->kind) {
+	case MMAPFS_K_NODE:
+		if (n->type != MMAPFS_N_FILE)
+			return mmapfs_tree_child(&fs->tree, dir->node, name,
+						 &child->node) == 0
+				       ? 0
+				       : ENOENT;
+		if (strcmp(name, view_names[0]) == 0)
+			child->kind = MMAPFS_K_CHUNKS;
+		else if (strcmp(name, view_names[1]) == 0)
+			child->kind = MMAPFS_K_PAGES;
+		else
+			return ENOENT;
+		return 0;
+	case MMAPFS_K_CHUNKS:
+	case MMAPFS_K_PAGES:
+		child->kind = mmapfs_kind_entry_of(dir->kind);
+		if (mmapfs_parse_index_str(name, &child->index) != 0 ||
+		    child->index > mmapfs_layout_max_index(&fs->layout))
+			return ENOENT; /* existence is checked by getattr */
+		return 0;
+	default:
+		return ENOTDIR;
+	}
+}
+
+static int decode(struct mmapfs *fs, fuse_ino_t ino, struct mmapfs_ino *id)
+{
+	return mmapfs_ino_decode(&fs->layout, ino, id);
+}
+
+void mmapfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct mmapfs *fs = fs_of(req);
+	struct fuse_entry_param e;
+	struct mmapfs_ino dir, child;
+	int err;
+
+	if (decode(fs, parent, &dir) != 0) {
+		mmapfs_reply_fail(req, MMAPFS_E_NO_ENTRY);
+		return;
+	}
+	err = resolve(fs, &dir, name, &child);
+	if (err == 0)
+		err = mmapfs_getattr(fs, &child, &e.attr);
+	if (err != 0) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	e.ino = mmapfs_ino_encode(&fs->layout, &child);
+	e.generation = 0;
+	e.attr_timeout = fs->attr_timeout;
+	e.entry_timeout = mmapfs_kind_is_entry(child.kind) ? fs->entry_timeout
+							   : fs->name_timeout;
+	fuse_reply_entry(req, &e);
+}
+
+void mmapfs_op_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct mmapfs *fs = fs_of(req);
+	struct mmapfs_ino id;
+	struct stat st;
+	int err;
+
+	(void)fi;
+	if (decode(fs, ino, &id) != 0) {
+		mmapfs_reply_fail(req, MMAPFS_E_NO_ENTRY);
+		return;
+	}
+	err = mmapfs_getattr(fs, &id, &st);
+	if (err != 0)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_attr(req, &st, fs->attr_timeout);
+}
+
+/* What a directory lists at one position. */
+struct dirent_at {
+	const char *name;
+	char buf[MMAPFS_NAME_MAX];
+	struct mmapfs_ino id;
+};
+
+/* Number of children of a directory (after "." and ".."). */
+static uint64_t child_count(struct mmapfs *fs, const struct mmapfs_ino *dir,
+			    bool refresh)
+{
+	const struct mmapfs_node *n = &fs->tree.nodes[dir->node];
+	uint64_t off, len, count;
+	mmapio_file *mf;
+
+	if (dir->kind == MMAPFS_K_NODE)
+		return n->type == MMAPFS_N_FILE ? 2 : n->nchildren;
+	if (refresh) {
+		if (mmapfs_entry_get(fs, dir, &mf, &off, &len) != 0)
+			return 0;
+	} else if (mmapfs_files_get(&fs->files, dir->node, &mf) != 0) {
+		return 0;
+	}
+	count = mmapfs_piece_count(mmapio_size(mf),
+				   mmapfs_piece_of(fs, dir->kind));
+	if (count > mmapfs_layout_max_index(&fs->layout) + 1)
+		count = mmapfs_layout_max_index(&fs->layout) + 1;
+	mmapfs_files_put(&fs->files, dir->node);
+	return count;
+}
+
+static void child_at(struct mmapfs *fs, const struct mmapfs_ino *dir,
+		     uint64_t i, struct dirent_at *d)
+{
+	const struct mmapfs_node *n = &fs->tree.nodes[dir->node];
+
+	d->id = (struct mmapfs_ino){ dir->node, MMAPFS_K_NODE, 0 };
+	if (dir->kind == MMAPFS_K_NODE && n->type != MMAPFS_N_FILE) {
+		d->id.node = n->children[i];
+		d->name = fs->tree.nodes[d->id.node].name;
+	} else if (dir->kind == MMAPFS_K_NODE) {
+		d->id.kind = i == 0 ? MMAPFS_K_CHUNKS : MMAPFS_K_PAGES;
+		d->name = view_names[i];
+	} else {
+		d->id.kind = mmapfs_kind_entry_of(dir->kind);
+		d->id.index = i;
+		mmapfs_format_index(i, d->buf);
+		d->name = d->buf;
+	}
+}
+
+/* The parent of a directory, for "..". */
+static struct mmapfs_ino parent_of(const struct mmapfs *fs,
+				   const struct mmapfs_ino *dir)
+{
+	if (dir->kind != MMAPFS_K_NODE)
+		return (struct mmapfs_ino){ dir->node, MMAPFS_K_NODE, 0 };
+	return (struct mmapfs_ino){ fs->tree.nodes[dir->node].parent,
+				    MMAPFS_K_NODE, 0 };
+}
+
+static mode_t type_of(enum mmapfs_kind k)
+{
+	return mmapfs_kind_is_entry(k) ? S_IFREG : S_IFDIR;
+}
+
+void mmapfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct mmapfs *fs = fs_of(req);
+	struct mmapfs_ino dir;
+	struct dirent_at d;
+	struct stat st;
+	uint64_t count, pos;
+	size_t used = 0;
+	char *buf;
+
+	(void)fi;
+	if (decode(fs, ino, &dir) != 0 || off < 0) {
+		mmapfs_reply_fail(req, MMAPFS_E_NO_ENTRY);
+		return;
+	}
+	if (mmapfs_kind_is_entry(dir.kind)) {
+		mmapfs_reply_fail(req, MMAPFS_E_NOT_DIR);
+		return;
+	}
+	buf = malloc(size);
+	if (buf == NULL) {
+		mmapfs_reply_fail(req, MMAPFS_E_NO_MEMORY);
+		return;
+	}
+	/* A listing from the start is a use: pick up size changes then. */
+	count = child_count(fs, &dir, off == 0);
+	memset(&st, 0, sizeof(st));
+	for (pos = (uint64_t)off; pos < count + 2; pos++) {
+		size_t n;
+
+		if (pos < 2) {
+			d.name = pos == 0 ? "." : "..";
+			d.id = pos == 0 ? dir : parent_of(fs, &dir);
+		} else {
+			child_at(fs, &dir, pos - 2, &d);
+		}
+		st.st_ino = mmapfs_ino_encode(&fs->layout, &d.id);
+		st.st_mode = type_of(d.id.kind);
+		n = fuse_add_direntry(req, buf + used, size - used, d.name, &st,
+				      (off_t)(pos + 1));
+		if (n > size - used)
+			break;
+		used += n;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}

@@ -1,0 +1,289 @@
+/*
+ * opts.c - command line parsing with fuse_opt (see opts.h).
+ *
+ * There is no hand-written parser: fuse_opt_parse() splits "-o a,b,c",
+ * and our callback only sees one option or one positional argument at a
+ * time.  Anything we do not claim stays in `args` for libfuse, which
+ * rejects unknown options itself with one line on stderr.
+ */
+#include "opts.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "name.h"
+
+enum {
+	KEY_RO,
+	KEY_COW,
+	KEY_ALLOW_OTHER,
+	KEY_HELP,
+	KEY_VERSION,
+};
+
+static const struct fuse_opt opt_spec[] = {
+	{ "chunk_size=%s", offsetof(struct mmapfs_opts, chunk_arg), 0 },
+	{ "flush=%s", offsetof(struct mmapfs_opts, flush_arg), 0 },
+	FUSE_OPT_KEY("ro", KEY_RO),
+	FUSE_OPT_KEY("cow", KEY_COW),
+	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_END
+};
+
+static void set_err(struct mmapfs_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_err(struct mmapfs_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->err[0] != '\0')
+		return; /* keep the first problem */
+	va_start(ap, fmt);
+	vsnprintf(o->err, sizeof(o->err), fmt, ap);
+	va_end(ap);
+}
+
+static int add_positional(struct mmapfs_opts *o, const char *arg)
+{
+	char **grown = realloc(o->sources, (o->nsources + 1) * sizeof(*grown));
+	char *copy = strdup(arg);
+
+	if (grown == NULL || copy == NULL) {
+		free(copy);
+		if (grown != NULL)
+			o->sources = grown;
+		set_err(o, "out of memory");
+		return -1;
+	}
+	o->sources = grown;
+	o->sources[o->nsources++] = copy;
+	return 0;
+}
+
+/* fuse_opt callback: 1 keeps the argument for libfuse, 0 drops it. */
+static int opt_proc(void *data, const char *arg, int key,
+		    struct fuse_args *outargs)
+{
+	struct mmapfs_opts *o = data;
+
+	(void)outargs;
+	switch (key) {
+	case FUSE_OPT_KEY_NONOPT:
+		return add_positional(o, arg) == 0 ? 0 : -1;
+	case KEY_RO:
+		o->ro = true;
+		return 1; /* the kernel makes the mount read-only too */
+	case KEY_COW:
+		o->cow = true;
+		return 0;
+	case KEY_ALLOW_OTHER:
+		o->allow_other = true;
+		return 1;
+	case KEY_HELP:
+		o->help = true;
+		return 1;
+	case KEY_VERSION:
+		o->version = true;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+int mmapfs_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t mult = 1, v;
+	size_t n;
+
+	if (s == NULL)
+		return -1;
+	n = strlen(s);
+	if (n > 0) {
+		switch (s[n - 1]) {
+		case 'k':
+		case 'K':
+			mult = (uint64_t)1 << 10;
+			n--;
+			break;
+		case 'm':
+		case 'M':
+			mult = (uint64_t)1 << 20;
+			n--;
+			break;
+		case 'g':
+		case 'G':
+			mult = (uint64_t)1 << 30;
+			n--;
+			break;
+		default:
+			break;
+		}
+	}
+	if (mmapfs_parse_index(s, n, &v) != 0 || v == 0)
+		return -1;
+	if (v > UINT64_MAX / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+int mmapfs_check_chunk_size(uint64_t chunk, uint64_t page_size)
+{
+	if (chunk == 0 || page_size == 0 || chunk % page_size != 0)
+		return -1;
+	return 0;
+}
+
+static int parse_flush_n(const char *s, const char *prefix, uint64_t *n)
+{
+	size_t plen = strlen(prefix);
+
+	if (strncmp(s, prefix, plen) != 0)
+		return -1;
+	if (mmapfs_parse_index_str(s + plen, n) != 0 || *n == 0)
+		return -1;
+	return 0;
+}
+
+int mmapfs_parse_flush(const char *s, mmapio_flush_policy *out)
+{
+	mmapio_flush_policy p = { MMAPIO_FLUSH_NEVER, 0 };
+
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "never") == 0)
+		p.kind = MMAPIO_FLUSH_NEVER;
+	else if (strcmp(s, "always") == 0)
+		p.kind = MMAPIO_FLUSH_ALWAYS;
+	else if (parse_flush_n(s, "bytes=", &p.n) == 0)
+		p.kind = MMAPIO_FLUSH_BYTES;
+	else if (parse_flush_n(s, "writes=", &p.n) == 0)
+		p.kind = MMAPIO_FLUSH_WRITES;
+	else if (parse_flush_n(s, "interval=", &p.n) == 0)
+		p.kind = MMAPIO_FLUSH_INTERVAL;
+	else
+		return -1;
+	*out = p;
+	return 0;
+}
+
+/* Values of -o options, checked once everything is collected. */
+static int check_values(struct mmapfs_opts *o)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (o->chunk_arg != NULL) {
+		if (mmapfs_parse_size(o->chunk_arg, &o->chunk_size) != 0 ||
+		    mmapfs_check_chunk_size(o->chunk_size, (uint64_t)page) !=
+			    0) {
+			set_err(o,
+				"bad chunk_size '%s': must be a positive "
+				"multiple of the page size (%ld), with an "
+				"optional K, M or G suffix",
+				o->chunk_arg, page);
+			return -1;
+		}
+	}
+	if (o->flush_arg != NULL &&
+	    mmapfs_parse_flush(o->flush_arg, &o->flush) != 0) {
+		set_err(o,
+			"bad flush policy '%s': use never, always, "
+			"bytes=N, writes=N or interval=MS with N >= 1",
+			o->flush_arg);
+		return -1;
+	}
+	if (o->ro && o->cow) {
+		set_err(o, "options ro and cow exclude each other");
+		return -1;
+	}
+	return 0;
+}
+
+/* Split the positional arguments into SOURCE... and MOUNTPOINT. */
+static int split_positionals(struct mmapfs_opts *o)
+{
+	if (o->help || o->version)
+		return 0;
+	if (o->nsources == 0) {
+		set_err(o, "missing SOURCE and MOUNTPOINT (see --help)");
+		return -1;
+	}
+	if (o->nsources == 1) {
+		set_err(o,
+			"missing SOURCE or MOUNTPOINT: '%s' alone is not "
+			"enough (see --help)",
+			o->sources[0]);
+		return -1;
+	}
+	o->mountpoint = o->sources[--o->nsources];
+	o->sources[o->nsources] = NULL;
+	return 0;
+}
+
+int mmapfs_opts_parse(struct fuse_args *args, struct mmapfs_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->chunk_size = MMAPFS_DEFAULT_CHUNK;
+	o->flush.kind = MMAPIO_FLUSH_NEVER;
+
+	if (fuse_opt_parse(args, o, opt_spec, opt_proc) != 0) {
+		set_err(o, "invalid command line (see --help)");
+		return -1;
+	}
+	if (check_values(o) != 0 || split_positionals(o) != 0)
+		return -1;
+	if (o->mountpoint != NULL &&
+	    fuse_opt_add_arg(args, o->mountpoint) != 0) {
+		set_err(o, "out of memory");
+		return -1;
+	}
+	/* The kernel then enforces the backing files' modes for others. */
+	if (o->allow_other &&
+	    fuse_opt_add_arg(args, "-odefault_permissions") != 0) {
+		set_err(o, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void mmapfs_opts_free(struct mmapfs_opts *o)
+{
+	for (size_t i = 0; i < o->nsources; i++)
+		free(o->sources[i]);
+	free(o->sources);
+	free(o->mountpoint);
+	free(o->chunk_arg);
+	free(o->flush_arg);
+	o->sources = NULL;
+	o->mountpoint = NULL;
+	o->chunk_arg = NULL;
+	o->flush_arg = NULL;
+	o->nsources = 0;
+}
+
+void mmapfs_opts_usage(const char *prog)
+{
+	printf("usage: %s [options] SOURCE... MOUNTPOINT\n\n"
+	       "Mount data files as directories of fixed-size views:\n"
+	       "  MOUNTPOINT/<name>/chunks/N and MOUNTPOINT/<name>/pages/N\n\n"
+	       "mmapfs options:\n"
+	       "    -o chunk_size=SIZE     size of chunks/N (default 1M; "
+	       "K, M, G suffixes;\n"
+	       "                           a multiple of the page size)\n"
+	       "    -o ro                  read-only mount\n"
+	       "    -o cow                 copy-on-write: writes never reach "
+	       "the sources\n"
+	       "    -o flush=POLICY        never, always, bytes=N, writes=N, "
+	       "interval=MS\n"
+	       "                           (default never; fsync is always "
+	       "durable)\n\n",
+	       prog);
+}

@@ -1,0 +1,75 @@
+/*
+ * opts.h - mmapfs's command line, parsed with libfuse's fuse_opt.
+ *
+ *   mmapfs [options] SOURCE... MOUNTPOINT
+ *
+ * mmapfs_opts_parse() takes out what belongs to mmapfs (chunk_size, cow,
+ * flush, the SOURCE and MOUNTPOINT arguments) and leaves everything else
+ * in `args` for fuse_parse_cmdline() and fuse_session_new(), adding the
+ * mount point back, and default_permissions when allow_other is asked for.
+ */
+#ifndef MMAPFS_OPTS_H
+#define MMAPFS_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <fuse_opt.h>
+
+#include "mmapio.h"
+
+#define MMAPFS_DEFAULT_CHUNK (1024u * 1024u)
+#define MMAPFS_ERR_MAX 512
+
+struct mmapfs_opts {
+	uint64_t chunk_size;
+	bool ro;  /* -o ro: read-only mount (also kept for the kernel) */
+	bool cow; /* -o cow: private mappings */
+	bool allow_other; /* seen, so default_permissions is added */
+	bool help;	  /* -h/--help: print usage, mount nothing */
+	bool version;	  /* -V/--version */
+	mmapio_flush_policy flush;
+
+	/* fuse_opt scratch: strings as given, freed by mmapfs_opts_free(). */
+	char *chunk_arg;
+	char *flush_arg;
+
+	char **sources; /* SOURCE arguments as given */
+	size_t nsources;
+	char *mountpoint;
+
+	char err[MMAPFS_ERR_MAX]; /* the one error line, when parsing fails */
+};
+
+/*
+ * Parse argv-style `args` into `o` (zeroed by the call).  Returns 0, or -1
+ * with o->err holding one line describing the first problem.  With
+ * o->help or o->version set, SOURCE and MOUNTPOINT are not required.
+ */
+int mmapfs_opts_parse(struct fuse_args *args, struct mmapfs_opts *o);
+
+/* Free what mmapfs_opts_parse() allocated.  Safe on a zeroed struct. */
+void mmapfs_opts_free(struct mmapfs_opts *o);
+
+/*
+ * "4096", "64K", "1M", "2G" -> bytes.  Digits only, one optional suffix
+ * K, M or G (either case).  Returns 0 or -1 (malformed, zero, overflow).
+ */
+int mmapfs_parse_size(const char *s, uint64_t *out);
+
+/*
+ * Check a chunk size: a positive multiple of page_size.  Returns 0 or -1.
+ */
+int mmapfs_check_chunk_size(uint64_t chunk, uint64_t page_size);
+
+/*
+ * "never", "always", "bytes=N", "writes=N", "interval=MS" (N >= 1,
+ * canonical decimal) -> policy.  Returns 0 or -1.
+ */
+int mmapfs_parse_flush(const char *s, mmapio_flush_policy *out);
+
+/* Usage text for --help (mmapfs's own part). */
+void mmapfs_opts_usage(const char *prog);
+
+#endif /* MMAPFS_OPTS_H */
