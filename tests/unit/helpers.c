@@ -83,6 +83,15 @@ void th_note_skip(void)
 	atomic_fetch_add(&th_skips, 1);
 }
 
+void th_child(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGILL, SIGFPE, SIGSYS };
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	th_tmpdir[0] = '\0'; /* never clean up the parent's directory */
+}
+
 int th_teardown(void **state)
 {
 	(void)state;

@@ -20,6 +20,18 @@
 
 #define TH_PATH_MAX 512
 
+/* AddressSanitizer turns mlock(2) into a no-op: VmLck cannot be checked. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TH_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TH_ASAN 1
+#endif
+#endif
+#ifndef TH_ASAN
+#define TH_ASAN 0
+#endif
+
 /*
  * Compare a libmmapio return value with the expected one and print both in
  * decimal with their messages on mismatch.
@@ -58,6 +70,13 @@ void th_init(void);
  * when rc is 0 and a case was skipped. */
 int th_fini(int rc);
 void th_note_skip(void);
+/*
+ * Call first thing in a forked child: puts back the default action of the
+ * signals cmocka catches, so that a fault kills the child instead of
+ * returning into cmocka's runner (which would go on running the remaining
+ * cases in the child).  SIGBUS keeps the library's handler.
+ */
+void th_child(void);
 int th_teardown(void **state);
 
 /* Reinstall the library's SIGBUS handler for the current case (cmocka

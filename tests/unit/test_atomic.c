@@ -172,6 +172,7 @@ static void test_atomic_processes_sum(void **state)
 		if (pid[i] == 0) {
 			mmapio_file *g = NULL;
 			struct adder b;
+			th_child();
 			if (mmapio_open(&g, p, MMAPIO_RW) != 0)
 				_exit(10);
 			b = (struct adder){ g, iters, 0 };

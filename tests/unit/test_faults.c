@@ -118,7 +118,9 @@ static void test_raw_view_fault_not_swallowed(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		volatile unsigned char *q = v.data;
-		unsigned char c = q[3 * pg];
+		unsigned char c;
+		th_child();
+		c = q[3 * pg];
 		_exit(c == 0 ? 42 : 43); /* survived: wrong */
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -126,7 +128,12 @@ static void test_raw_view_fault_not_swallowed(void **state)
 	    (WEXITSTATUS(status) == 42 || WEXITSTATUS(status) == 43))
 		fail_msg("touching a truncated page through a raw view did "
 			 "not fault: the library swallowed the SIGBUS");
-	if (WIFSIGNALED(status))
+	if (WIFSIGNALED(status) && th_valgrind() && WTERMSIG(status) != SIGBUS)
+		/* valgrind reports a re-raised SIGBUS with the default
+		 * action as an invalid read and ends the child by SIGSEGV */
+		print_message("note: child died of signal %d under valgrind\n",
+			      WTERMSIG(status));
+	else if (WIFSIGNALED(status))
 		assert_int_equal(WTERMSIG(status), SIGBUS);
 	else /* a sanitizer's own SIGBUS report exits non-zero */
 		assert_true(WEXITSTATUS(status) != 0);

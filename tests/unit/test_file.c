@@ -170,6 +170,7 @@ static void test_open_fifo(void **state)
 		if (pid == 0) {
 			mmapio_file *f = SENTINEL;
 			int rc;
+			th_child();
 			alarm(10);
 			rc = mmapio_open(&f, p, modes[i]);
 			_exit(rc == -ENODEV && f == SENTINEL ? 0 : 100 - rc);
@@ -641,6 +642,7 @@ static void test_open_or_create_race_procs(void **state)
 			pid[i] = fork();
 			assert_true(pid[i] >= 0);
 			if (pid[i] == 0) {
+				th_child();
 				close(fds[1]);
 				race_child(fds[0], p, i);
 			}
