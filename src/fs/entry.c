@@ -86,6 +86,21 @@ static void size_changed(struct mmapfs *fs, uint32_t node, uint64_t before,
 	}
 }
 
+/*
+ * The file could not be mapped.  An empty file has no entries whatever
+ * the mapping layer thinks of mapping zero bytes; anything else is the
+ * library's error.
+ */
+static int unmappable(struct mmapfs *fs, const struct mmapfs_ino *id, int rc)
+{
+	struct stat st;
+
+	if (mmapfs_files_stat(&fs->files, id->node, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size == 0)
+		return mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro);
+	return mmapfs_errno_lib(rc);
+}
+
 int mmapfs_entry_get(struct mmapfs *fs, const struct mmapfs_ino *id,
 		     mmapio_file **mf, uint64_t *off, uint64_t *len)
 {
@@ -94,7 +109,7 @@ int mmapfs_entry_get(struct mmapfs *fs, const struct mmapfs_ino *id,
 
 	rc = mmapfs_files_get(&fs->files, id->node, mf);
 	if (rc != 0)
-		return mmapfs_errno_lib(rc);
+		return unmappable(fs, id, rc);
 	now = mmapfs_files_refresh(&fs->files, id->node, *mf, &before);
 	if (before != now)
 		size_changed(fs, id->node, before, now);

@@ -1,0 +1,484 @@
+/*
+ * fsprobe.c - system-call probes for the mount tests.
+ *
+ * Each subcommand does one thing the shell cannot do precisely (exact
+ * errno, short write counts, mmap, threads, seekdir) and exits 0 when the
+ * filesystem behaved, 1 with one line on stderr when it did not.
+ *
+ *   fsprobe errno ERRNO OP PATH [ARG]   OP fails with ERRNO (or "0")
+ *   fsprobe names DIR COUNT             every malformed name is ENOENT
+ *   fsprobe writeend FILE               short write at the end, ENOSPC
+ *   fsprobe alias A AOFF B BOFF LEN     write via A, read via B (fd, mmap)
+ *   fsprobe race A AOFF B BOFF LEN N    two threads write overlapping
+ *   fsprobe seekdir DIR                 telldir/seekdir resume anywhere
+ *   fsprobe fill FILE BYTE [fsync]      overwrite FILE with BYTE
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fsprobe: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+struct errname {
+	const char *name;
+	int value;
+};
+
+static const struct errname errnames[] = {
+	{ "0", 0 },
+	{ "ENOENT", ENOENT },
+	{ "EPERM", EPERM },
+	{ "EROFS", EROFS },
+	{ "EACCES", EACCES },
+	{ "ENOSPC", ENOSPC },
+	{ "EISDIR", EISDIR },
+	{ "ENOTDIR", ENOTDIR },
+	{ "ENODATA", ENODATA },
+	{ "EOPNOTSUPP", EOPNOTSUPP },
+	{ "EINVAL", EINVAL },
+	{ "EIO", EIO },
+	{ "EEXIST", EEXIST },
+	{ "ENOTEMPTY", ENOTEMPTY },
+	{ "EXDEV", EXDEV },
+	{ "EBADF", EBADF },
+	{ "EFBIG", EFBIG },
+	{ "ERANGE", ERANGE },
+	{ "ENOTSUP", ENOTSUP },
+};
+
+static int errno_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+		if (strcmp(errnames[i].name, name) == 0)
+			return errnames[i].value;
+	return -1;
+}
+
+/* One operation; returns 0 or errno. */
+static int do_op(const char *op, const char *path, const char *arg)
+{
+	char buf[16] = "x";
+	int fd, rc = 0;
+
+	if (strcmp(op, "open_r") == 0 || strcmp(op, "open_w") == 0 ||
+	    strcmp(op, "open_trunc") == 0 || strcmp(op, "open_dir_w") == 0 ||
+	    strcmp(op, "create") == 0) {
+		int fl = op[5] == 'r'	? O_RDONLY
+			 : op[5] == 't' ? O_WRONLY | O_TRUNC
+			 : op[0] == 'c' ? O_WRONLY | O_CREAT | O_EXCL
+					: O_WRONLY;
+		fd = open(path, fl, 0644);
+		if (fd < 0)
+			return errno;
+		close(fd);
+		return 0;
+	}
+	if (strcmp(op, "mkdir") == 0)
+		rc = mkdir(path, 0755);
+	else if (strcmp(op, "rmdir") == 0)
+		rc = rmdir(path);
+	else if (strcmp(op, "unlink") == 0)
+		rc = unlink(path);
+	else if (strcmp(op, "rename") == 0)
+		rc = rename(path, arg);
+	else if (strcmp(op, "link") == 0)
+		rc = link(path, arg);
+	else if (strcmp(op, "symlink") == 0)
+		rc = symlink("target", path);
+	else if (strcmp(op, "mknod") == 0)
+		rc = mknod(path, S_IFIFO | 0644, 0);
+	else if (strcmp(op, "chmod") == 0)
+		rc = chmod(path, 0600);
+	else if (strcmp(op, "chown") == 0)
+		rc = chown(path, 1, 1);
+	else if (strcmp(op, "utimens") == 0)
+		rc = utimensat(AT_FDCWD, path, NULL, 0);
+	else if (strcmp(op, "truncate") == 0)
+		rc = truncate(path, strtoll(arg, NULL, 10));
+	else if (strcmp(op, "setxattr") == 0)
+		rc = setxattr(path, arg, "1", 1, 0);
+	else if (strcmp(op, "removexattr") == 0)
+		rc = removexattr(path, arg);
+	else if (strcmp(op, "getxattr") == 0)
+		rc = getxattr(path, arg, buf, sizeof(buf)) < 0 ? -1 : 0;
+	else if (strcmp(op, "stat") == 0)
+		rc = stat(path, &(struct stat){ 0 });
+	else if (strcmp(op, "fallocate") == 0 || strcmp(op, "pwrite") == 0 ||
+		 strcmp(op, "append") == 0) {
+		fd = open(path, op[0] == 'a' ? O_WRONLY | O_APPEND : O_WRONLY);
+		if (fd < 0)
+			return errno;
+		if (op[0] == 'f')
+			rc = fallocate(fd, 0, 0, 4096);
+		else if (op[0] == 'a')
+			rc = write(fd, buf, 1) < 0 ? -1 : 0;
+		else
+			rc = pwrite(fd, buf, 1,
+				    arg ? strtoll(arg, NULL, 10) : 0) < 0
+				     ? -1
+				     : 0;
+		int e = errno;
+		close(fd);
+		errno = e;
+	} else if (strcmp(op, "pread") == 0) {
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			return errno;
+		rc = pread(fd, buf, 1, strtoll(arg, NULL, 10)) < 0 ? -1 : 0;
+		int e = errno;
+		close(fd);
+		errno = e;
+	} else {
+		fprintf(stderr, "fsprobe: unknown op %s\n", op);
+		exit(2);
+	}
+	return rc < 0 ? errno : 0;
+}
+
+static int cmd_errno(int argc, char **argv)
+{
+	int want, got;
+
+	if (argc < 3)
+		return fail("usage: errno ERRNO OP PATH [ARG]");
+	want = errno_of(argv[0]);
+	if (want < 0)
+		return fail("unknown errno name %s", argv[0]);
+	got = do_op(argv[1], argv[2], argc > 3 ? argv[3] : NULL);
+	if (got != want)
+		return fail("%s %s%s%s: expected %s, got %s", argv[1], argv[2],
+			    argc > 3 ? " " : "", argc > 3 ? argv[3] : "",
+			    argv[0], got ? strerrorname_np(got) : "success");
+	return 0;
+}
+
+/* Every malformed spelling of an entry number must be ENOENT. */
+static int cmd_names(int argc, char **argv)
+{
+	char path[4096], name[300], last[32];
+	const char *bad[] = { "00",
+			      "01",
+			      "007",
+			      "+1",
+			      "-1",
+			      "-0",
+			      " 1",
+			      "1 ",
+			      "0x1",
+			      "0X1",
+			      "1e3",
+			      "1.0",
+			      "1,0",
+			      "",
+			      "18446744073709551616",
+			      "99999999999999999999",
+			      "184467440737095516150",
+			      "١",
+			      "0\t",
+			      "a",
+			      "1a",
+			      "..1" };
+	int errs = 0;
+	long count;
+
+	if (argc < 2)
+		return fail("usage: names DIR COUNT");
+	count = strtol(argv[1], NULL, 10);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (bad[i][0] == '\0')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", argv[0], bad[i]);
+		if (access(path, F_OK) == 0 || errno != ENOENT)
+			errs += fail("name '%s': expected ENOENT, got %s",
+				     bad[i], strerror(errno));
+	}
+	snprintf(last, sizeof(last), "%ld", count);
+	const char *past[] = { last, "18446744073709551615",
+			       "4611686018427387904" };
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", argv[0], past[i]);
+		if (access(path, F_OK) == 0 || errno != ENOENT)
+			errs += fail("name '%s' past the end: expected ENOENT",
+				     past[i]);
+	}
+	memset(name, '1', 255);
+	name[255] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", argv[0], name);
+	if (access(path, F_OK) == 0 || errno != ENOENT)
+		errs += fail("255-character name: expected ENOENT, got %s",
+			     strerror(errno));
+	name[0] = '0';
+	snprintf(path, sizeof(path), "%s/%s", argv[0], name);
+	if (access(path, F_OK) == 0 || errno != ENOENT)
+		errs += fail("255-character name with leading zero: %s",
+			     strerror(errno));
+	if (count > 0) {
+		snprintf(path, sizeof(path), "%s/%ld", argv[0], count - 1);
+		if (access(path, F_OK) != 0)
+			errs += fail("last entry %s: %s", path,
+				     strerror(errno));
+	}
+	return errs ? 1 : 0;
+}
+
+static int cmd_writeend(int argc, char **argv)
+{
+	char buf[8192];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (argc < 1)
+		return fail("usage: writeend FILE");
+	fd = open(argv[0], O_WRONLY);
+	if (fd < 0 || fstat(fd, &st) != 0)
+		return fail("open %s: %s", argv[0], strerror(errno));
+	memset(buf, 'E', sizeof(buf));
+	n = pwrite(fd, buf, 100, st.st_size - 10);
+	if (n != 10)
+		return fail("write across the end: expected 10, got %zd (%s)",
+			    n, n < 0 ? strerror(errno) : "short");
+	n = pwrite(fd, buf, 100, st.st_size);
+	if (n != -1 || errno != ENOSPC)
+		return fail("write at the end: expected ENOSPC, got %zd (%s)",
+			    n, strerror(errno));
+	n = pwrite(fd, buf, 1, st.st_size + 4096);
+	if (n != -1 || errno != ENOSPC)
+		return fail("write past the end: expected ENOSPC, got %zd", n);
+	close(fd);
+	if (stat(argv[0], &st) != 0)
+		return fail("stat: %s", strerror(errno));
+	return 0;
+}
+
+static void pattern(unsigned char *b, size_t len, unsigned seed)
+{
+	for (size_t i = 0; i < len; i++)
+		b[i] = (unsigned char)(seed * 131u + i * 7u + (i >> 8));
+}
+
+/*
+ * Write through A at AOFF, then expect the same bytes through B at BOFF:
+ * with pread on a descriptor opened (and cached) before the write, and
+ * through an mmap of B made before the write.  Then the other way round.
+ */
+static int alias_round(const char *a, long aoff, const char *b, long boff,
+		       size_t len, unsigned seed)
+{
+	unsigned char *want = malloc(len), *got = malloc(len);
+	int fa = open(a, O_RDWR), fb = open(b, O_RDWR), errs = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	long mbase = boff - boff % page;
+	size_t mlen = (size_t)(boff - mbase) + len;
+	unsigned char *map;
+
+	if (fa < 0 || fb < 0 || !want || !got)
+		return fail("open %s / %s: %s", a, b, strerror(errno));
+	/* Warm B's page cache and its mapping with the old bytes. */
+	if (pread(fb, got, len, boff) != (ssize_t)len)
+		return fail("pread %s: %s", b, strerror(errno));
+	map = mmap(NULL, mlen, PROT_READ, MAP_SHARED, fb, mbase);
+	if (map == MAP_FAILED)
+		return fail("mmap %s: %s", b, strerror(errno));
+	volatile unsigned char touch = map[boff - mbase];
+	(void)touch;
+	pattern(want, len, seed);
+	if (pwrite(fa, want, len, aoff) != (ssize_t)len)
+		return fail("pwrite %s: %s", a, strerror(errno));
+	if (pread(fb, got, len, boff) != (ssize_t)len ||
+	    memcmp(want, got, len) != 0)
+		errs += fail("stale read through %s after write to %s", b, a);
+	if (memcmp(map + (boff - mbase), want, len) != 0)
+		errs += fail("stale mmap of %s after write to %s", b, a);
+	munmap(map, mlen);
+	close(fa);
+	close(fb);
+	free(want);
+	free(got);
+	return errs;
+}
+
+static int cmd_alias(int argc, char **argv)
+{
+	int errs = 0;
+
+	if (argc < 5)
+		return fail("usage: alias A AOFF B BOFF LEN");
+	for (unsigned r = 1; r <= 8; r++) {
+		errs += alias_round(argv[0], atol(argv[1]), argv[2],
+				    atol(argv[3]), (size_t)atol(argv[4]), r);
+		errs += alias_round(argv[2], atol(argv[3]), argv[0],
+				    atol(argv[1]), (size_t)atol(argv[4]),
+				    r + 100);
+	}
+	return errs ? 1 : 0;
+}
+
+struct racer {
+	const char *path;
+	long off;
+	size_t len;
+	long rounds;
+	int err;
+};
+
+static void *race_main(void *arg)
+{
+	struct racer *r = arg;
+	unsigned char *buf = malloc(r->len);
+	int fd = open(r->path, O_RDWR);
+
+	if (fd < 0 || buf == NULL) {
+		r->err = errno;
+		return NULL;
+	}
+	for (long i = 0; i < r->rounds; i++) {
+		pattern(buf, r->len, (unsigned)i);
+		if (pwrite(fd, buf, r->len, r->off) != (ssize_t)r->len ||
+		    pread(fd, buf, r->len, r->off) != (ssize_t)r->len) {
+			r->err = errno ? errno : EIO;
+			break;
+		}
+		if ((i & 7) == 0 && fsync(fd) != 0) {
+			r->err = errno;
+			break;
+		}
+	}
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+/* Two writers per alias, all overlapping; finishing is the test. */
+static int cmd_race(int argc, char **argv)
+{
+	struct racer r[4];
+	pthread_t t[4];
+
+	if (argc < 6)
+		return fail("usage: race A AOFF B BOFF LEN N");
+	for (int i = 0; i < 4; i++) {
+		r[i] = (struct racer){ argv[(i & 1) * 2],
+				       atol(argv[(i & 1) * 2 + 1]),
+				       (size_t)atol(argv[4]), atol(argv[5]),
+				       0 };
+		pthread_create(&t[i], NULL, race_main, &r[i]);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < 4; i++)
+		if (r[i].err)
+			return fail("writer %d: %s", i, strerror(r[i].err));
+	return 0;
+}
+
+/* List DIR, then seekdir to every remembered position and compare. */
+static int cmd_seekdir(int argc, char **argv)
+{
+	DIR *d;
+	struct dirent *de;
+	long *pos = NULL;
+	char **names = NULL;
+	size_t n = 0;
+	int errs = 0;
+
+	if (argc < 1 || (d = opendir(argv[0])) == NULL)
+		return fail("opendir: %s", strerror(errno));
+	for (;;) {
+		long p = telldir(d);
+
+		de = readdir(d);
+		if (de == NULL)
+			break;
+		pos = realloc(pos, (n + 1) * sizeof(*pos));
+		names = realloc(names, (n + 1) * sizeof(*names));
+		pos[n] = p;
+		names[n++] = strdup(de->d_name);
+	}
+	for (size_t k = 0; k < n; k += 1 + n / 50) {
+		size_t i = (k * 7919) % n;
+
+		seekdir(d, pos[i]);
+		de = readdir(d);
+		if (de == NULL || strcmp(de->d_name, names[i]) != 0)
+			errs += fail("seekdir to entry %zu: got %s, want %s", i,
+				     de ? de->d_name : "(end)", names[i]);
+	}
+	closedir(d);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(pos);
+	return errs ? 1 : 0;
+}
+
+static int cmd_fill(int argc, char **argv)
+{
+	char buf[65536];
+	struct stat st;
+	off_t done = 0;
+	int fd;
+
+	if (argc < 2)
+		return fail("usage: fill FILE BYTE [fsync]");
+	fd = open(argv[0], O_WRONLY);
+	if (fd < 0 || fstat(fd, &st) != 0)
+		return fail("open %s: %s", argv[0], strerror(errno));
+	memset(buf, argv[1][0], sizeof(buf));
+	while (done < st.st_size) {
+		size_t n = st.st_size - done < (off_t)sizeof(buf)
+				   ? (size_t)(st.st_size - done)
+				   : sizeof(buf);
+		ssize_t w = pwrite(fd, buf, n, done);
+
+		if (w <= 0)
+			return fail("write %s: %s", argv[0], strerror(errno));
+		done += w;
+	}
+	if (argc > 2 && fsync(fd) != 0)
+		return fail("fsync %s: %s", argv[0], strerror(errno));
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "errno", cmd_errno },	      { "names", cmd_names },
+		{ "writeend", cmd_writeend }, { "alias", cmd_alias },
+		{ "race", cmd_race },	      { "seekdir", cmd_seekdir },
+		{ "fill", cmd_fill },
+	};
+
+	if (argc < 2)
+		return fail("usage: fsprobe COMMAND ARGS...");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 2, argv + 2);
+	return fail("unknown command %s", argv[1]);
+}

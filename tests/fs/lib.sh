@@ -1,0 +1,151 @@
+# lib.sh - harness for the mount tests (sourced by each t_*.sh).
+#
+# Every test mounts into its own fresh temporary directory, waits for the
+# mount, and always unmounts in cleanup (also on failure): fusermount3 -u,
+# then a lazy umount of only its own mount point as a last resort.  It
+# fails if a daemon's log holds a sanitizer report.  Without root or
+# /dev/fuse it exits 77 (skipped).
+#
+# Environment: MMAPFS (the daemon), FSPROBE (tests/fs/fsprobe).
+
+set -u
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+[ "$(id -u)" = 0 ] || skip "needs root"
+[ -c /dev/fuse ] || skip "needs /dev/fuse"
+command -v fusermount3 >/dev/null 2>&1 || skip "needs fusermount3"
+[ -x "${MMAPFS:-}" ] || skip "MMAPFS not set"
+[ -x "${FSPROBE:-}" ] || skip "FSPROBE not set"
+
+T=$(mktemp -d /tmp/mmapfs-test.XXXXXX) || exit 1
+FAILS=0
+MOUNTS=""    # mount points this test mounted
+DAEMONS=""   # pids of daemons it started
+LOGS=""      # their logs
+
+fail() {
+	echo "FAIL: $*" >&2
+	FAILS=$((FAILS + 1))
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+# check DESCRIPTION COMMAND...: run it, record a failure if it fails.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else fail "$desc"; fi
+}
+
+# eq DESCRIPTION GOT WANT
+eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		fail "$1: got '$2', want '$3'"
+	fi
+}
+
+is_mounted() {
+	awk -v m="$1" '$5 == m { found = 1 } END { exit !found }' \
+		/proc/self/mountinfo
+}
+
+# unmount_dir DIR: unmount our own mount point, whatever state it is in.
+unmount_dir() {
+	is_mounted "$1" || return 0
+	fusermount3 -u "$1" 2>/dev/null && return 0
+	sleep 0.2
+	fusermount3 -u "$1" 2>/dev/null && return 0
+	umount -l "$1" 2>/dev/null
+}
+
+# wait_gone PID: wait (bounded) for a daemon to exit after its unmount.
+wait_gone() {
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		fail "daemon $1 still running after unmount"
+		kill -9 "$1" 2>/dev/null
+	fi
+}
+
+scan_log() {
+	if grep -E -q "ERROR: AddressSanitizer|runtime error:|LeakSanitizer|ERROR: ThreadSanitizer" "$1" 2>/dev/null; then
+		fail "sanitizer report in $1:"
+		sed 's/^/    /' "$1" >&2
+	fi
+}
+
+cleanup() {
+	for m in $MOUNTS; do
+		unmount_dir "$m"
+	done
+	for p in $DAEMONS; do
+		wait_gone "$p"
+	done
+	for l in $LOGS; do
+		scan_log "$l"
+	done
+	rm -rf "$T"
+	if [ "$FAILS" -ne 0 ]; then
+		echo "$FAILS check(s) failed"
+		exit 1
+	fi
+	echo "all checks passed"
+	exit 0
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# mount_fs DIR [mmapfs arguments...]: mount in the foreground (as a child),
+# wait until the mount is up.  Sets PID to the daemon's pid, LOG to its log.
+mount_fs() {
+	dir=$1
+	shift
+	mkdir -p "$dir"
+	LOG="$T/log.$(basename "$dir").$$.$(date +%s%N)"
+	"$MMAPFS" -f "$@" "$dir" >"$LOG" 2>&1 &
+	PID=$!
+	MOUNTS="$MOUNTS $dir"
+	DAEMONS="$DAEMONS $PID"
+	LOGS="$LOGS $LOG"
+	i=0
+	while ! is_mounted "$dir"; do
+		if ! kill -0 "$PID" 2>/dev/null || [ $i -ge 200 ]; then
+			fail "mount at $dir did not come up:"
+			sed 's/^/    /' "$LOG" >&2
+			return 1
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	# The first request waits for INIT: stat once so the mount is ready.
+	stat "$dir" >/dev/null
+}
+
+# umount_fs DIR PID: unmount and wait for the daemon to exit.
+umount_fs() {
+	unmount_dir "$1"
+	wait_gone "$2"
+}
+
+# gen FILE SIZE: deterministic pseudo-random content.
+gen() {
+	head -c "$2" /dev/urandom >"$1"
+}
+
+PAGE=$(getconf PAGESIZE)
+
+# ASan/UBSan settings for the daemon when built with sanitizers.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:handle_sigbus=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"

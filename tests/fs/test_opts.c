@@ -1,0 +1,188 @@
+/*
+ * test_opts.c - command line parsing through fuse_opt: our options are
+ * taken out, libfuse's are left in, every bad value gives one message.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "opts.h"
+
+/* Parse a NULL-terminated argv; returns the result, keeps args. */
+static int parse(struct fuse_args *args, struct mmapfs_opts *o,
+		 const char **argv)
+{
+	int argc = 0;
+
+	while (argv[argc] != NULL)
+		argc++;
+	*args = (struct fuse_args)FUSE_ARGS_INIT(0, NULL);
+	for (int i = 0; i < argc; i++)
+		assert_int_equal(fuse_opt_add_arg(args, argv[i]), 0);
+	return mmapfs_opts_parse(args, o);
+}
+
+static int has_arg(const struct fuse_args *a, const char *s)
+{
+	for (int i = 0; i < a->argc; i++)
+		if (strcmp(a->argv[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static void defaults_and_positionals(void **state)
+{
+	const char *argv[] = { "mmapfs", "a", "b", "mnt", NULL };
+	struct fuse_args args;
+	struct mmapfs_opts o;
+
+	(void)state;
+	assert_int_equal(parse(&args, &o, argv), 0);
+	assert_true(o.chunk_size == 1024 * 1024);
+	assert_int_equal(o.nsources, 2);
+	assert_string_equal(o.sources[0], "a");
+	assert_string_equal(o.sources[1], "b");
+	assert_string_equal(o.mountpoint, "mnt");
+	assert_int_equal(o.flush.kind, MMAPIO_FLUSH_NEVER);
+	assert_false(o.ro || o.cow);
+	assert_true(has_arg(&args, "mnt")); /* handed back to libfuse */
+	assert_false(has_arg(&args, "a"));
+	mmapfs_opts_free(&o);
+	fuse_opt_free_args(&args);
+}
+
+static void our_options_taken_fuse_options_kept(void **state)
+{
+	const char *argv[] = {
+		"mmapfs", "-f",
+		"-o",	  "chunk_size=64K,cow,flush=bytes=4096,fsname=x",
+		"-o",	  "allow_other",
+		"src",	  "mnt",
+		NULL
+	};
+	struct fuse_args args;
+	struct mmapfs_opts o;
+
+	(void)state;
+	assert_int_equal(parse(&args, &o, argv), 0);
+	assert_true(o.chunk_size == 64 * 1024);
+	assert_true(o.cow);
+	assert_int_equal(o.flush.kind, MMAPIO_FLUSH_BYTES);
+	assert_true(o.flush.n == 4096);
+	assert_true(o.allow_other);
+	assert_true(has_arg(&args, "-f"));
+	assert_true(has_arg(&args, "-odefault_permissions"));
+	for (int i = 0; i < args.argc; i++) {
+		assert_null(strstr(args.argv[i], "chunk_size"));
+		assert_null(strstr(args.argv[i], "cow"));
+	}
+	mmapfs_opts_free(&o);
+	fuse_opt_free_args(&args);
+}
+
+static void bad_command_lines(void **state)
+{
+	static const char *const cases[][6] = {
+		{ "mmapfs", NULL },
+		{ "mmapfs", "mnt", NULL },
+		{ "mmapfs", "-o", "chunk_size=0", "a", "mnt", NULL },
+		{ "mmapfs", "-o", "chunk_size=1000", "a", "mnt", NULL },
+		{ "mmapfs", "-o", "chunk_size=-4K", "a", "mnt", NULL },
+		{ "mmapfs", "-o", "chunk_size=4X", "a", "mnt", NULL },
+		{ "mmapfs", "-o", "chunk_size=", "a", "mnt", NULL },
+		{ "mmapfs", "-o", "chunk_size=99999999999999G", "a", "mnt",
+		  NULL },
+		{ "mmapfs", "-o", "flush=sometimes", "a", "mnt", NULL },
+		{ "mmapfs", "-o", "flush=bytes=0", "a", "mnt", NULL },
+		{ "mmapfs", "-o", "flush=interval=", "a", "mnt", NULL },
+		{ "mmapfs", "-o", "ro,cow", "a", "mnt", NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fuse_args args;
+		struct mmapfs_opts o;
+
+		assert_int_equal(parse(&args, &o, (const char **)cases[i]), -1);
+		assert_true(o.err[0] != '\0');
+		assert_null(strchr(o.err, '\n')); /* one line */
+		mmapfs_opts_free(&o);
+		fuse_opt_free_args(&args);
+	}
+}
+
+static void help_needs_no_positionals(void **state)
+{
+	const char *argv[] = { "mmapfs", "--help", NULL };
+	struct fuse_args args;
+	struct mmapfs_opts o;
+
+	(void)state;
+	assert_int_equal(parse(&args, &o, argv), 0);
+	assert_true(o.help);
+	mmapfs_opts_free(&o);
+	fuse_opt_free_args(&args);
+}
+
+static void sizes(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(mmapfs_parse_size("4096", &v), 0);
+	assert_true(v == 4096);
+	assert_int_equal(mmapfs_parse_size("4k", &v), 0);
+	assert_true(v == 4096);
+	assert_int_equal(mmapfs_parse_size("2M", &v), 0);
+	assert_true(v == 2u << 20);
+	assert_int_equal(mmapfs_parse_size("1G", &v), 0);
+	assert_true(v == 1u << 30);
+	assert_int_equal(mmapfs_parse_size("K", &v), -1);
+	assert_int_equal(mmapfs_parse_size("0K", &v), -1);
+	assert_int_equal(mmapfs_parse_size("1KB", &v), -1);
+	assert_int_equal(mmapfs_parse_size(" 1K", &v), -1);
+	assert_int_equal(mmapfs_parse_size("17179869184G", &v), -1);
+	assert_int_equal(mmapfs_check_chunk_size(8192, 4096), 0);
+	assert_int_equal(mmapfs_check_chunk_size(6144, 4096), -1);
+	assert_int_equal(mmapfs_check_chunk_size(0, 4096), -1);
+}
+
+static void flush_policies(void **state)
+{
+	mmapio_flush_policy p;
+
+	(void)state;
+	assert_int_equal(mmapfs_parse_flush("never", &p), 0);
+	assert_int_equal(p.kind, MMAPIO_FLUSH_NEVER);
+	assert_int_equal(mmapfs_parse_flush("always", &p), 0);
+	assert_int_equal(p.kind, MMAPIO_FLUSH_ALWAYS);
+	assert_int_equal(mmapfs_parse_flush("writes=3", &p), 0);
+	assert_int_equal(p.kind, MMAPIO_FLUSH_WRITES);
+	assert_true(p.n == 3);
+	assert_int_equal(mmapfs_parse_flush("interval=250", &p), 0);
+	assert_int_equal(p.kind, MMAPIO_FLUSH_INTERVAL);
+	assert_true(p.n == 250);
+	assert_int_equal(mmapfs_parse_flush("bytes=01", &p), -1);
+	assert_int_equal(mmapfs_parse_flush("Never", &p), -1);
+	assert_int_equal(mmapfs_parse_flush("writes", &p), -1);
+	assert_int_equal(mmapfs_parse_flush("", &p), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults_and_positionals),
+		cmocka_unit_test(our_options_taken_fuse_options_kept),
+		cmocka_unit_test(bad_command_lines),
+		cmocka_unit_test(help_needs_no_positionals),
+		cmocka_unit_test(sizes),
+		cmocka_unit_test(flush_policies),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
