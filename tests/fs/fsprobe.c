@@ -11,6 +11,9 @@
  *   fsprobe alias A AOFF B BOFF LEN     write via A, read via B (fd, mmap)
  *   fsprobe race A AOFF B BOFF LEN N    two threads write overlapping
  *   fsprobe seekdir DIR                 telldir/seekdir resume anywhere
+ *   fsprobe span CHUNK OFF PAGES FIRST N  one write across N pages
+ *   fsprobe mmapwrite A AOFF B BOFF LEN store via mmap of A, msync,
+ *                                       read via B
  *   fsprobe fill FILE BYTE [fsync]      overwrite FILE with BYTE
  */
 #include <dirent.h>
@@ -336,6 +339,113 @@ static int cmd_alias(int argc, char **argv)
 	return errs ? 1 : 0;
 }
 
+/*
+ * One write through CHUNK from the middle of page FIRST to the middle of
+ * page FIRST + N - 1 (page FIRST starts at OFF in CHUNK); every page, each
+ * open and mapped before the write, must show its part.
+ */
+static int cmd_span(int argc, char **argv)
+{
+	long page = sysconf(_SC_PAGESIZE), off, first, n;
+	unsigned char *want, *got, *maps[64];
+	int fc, fds[64], errs = 0;
+	char path[4096];
+	size_t len;
+
+	if (argc < 5)
+		return fail("usage: span CHUNK OFF PAGES FIRST N");
+	off = atol(argv[1]);
+	first = atol(argv[3]);
+	n = atol(argv[4]);
+	if (n < 2 || n > 64)
+		return fail("N must be 2..64");
+	len = (size_t)((n - 1) * page);
+	want = malloc(len);
+	got = malloc((size_t)page);
+	fc = open(argv[0], O_RDWR);
+	if (fc < 0 || !want || !got)
+		return fail("open %s: %s", argv[0], strerror(errno));
+	for (long i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%ld", argv[2], first + i);
+		fds[i] = open(path, O_RDONLY);
+		if (fds[i] < 0 || pread(fds[i], got, (size_t)page, 0) < 0)
+			return fail("open %s: %s", path, strerror(errno));
+		maps[i] = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED,
+			       fds[i], 0);
+		if (maps[i] == MAP_FAILED)
+			return fail("mmap %s: %s", path, strerror(errno));
+		volatile unsigned char t = maps[i][0];
+		(void)t;
+	}
+	pattern(want, len, 777);
+	if (pwrite(fc, want, len, off + page / 2) != (ssize_t)len)
+		return fail("pwrite: %s", strerror(errno));
+	for (long i = 0; i < n; i++) {
+		/* Part of page i written: [lo, hi) in page coordinates. */
+		long lo = i == 0 ? page / 2 : 0;
+		long hi = i == n - 1 ? page / 2 : page;
+		const unsigned char *w = want + (i * page + lo - page / 2);
+
+		if (pread(fds[i], got, (size_t)page, 0) != page ||
+		    memcmp(got + lo, w, (size_t)(hi - lo)) != 0)
+			errs += fail("page %ld stale through its descriptor",
+				     first + i);
+		if (memcmp(maps[i] + lo, w, (size_t)(hi - lo)) != 0)
+			errs += fail("page %ld stale through mmap", first + i);
+		munmap(maps[i], (size_t)page);
+		close(fds[i]);
+	}
+	close(fc);
+	free(want);
+	free(got);
+	return errs ? 1 : 0;
+}
+
+/* A store through a shared writable mmap of A is seen through B after
+ * msync() returns. */
+static int cmd_mmapwrite(int argc, char **argv)
+{
+	long page = sysconf(_SC_PAGESIZE), aoff, boff, base;
+	unsigned char *want, *got, *map;
+	size_t len, mlen;
+	int fa, fb, errs = 0;
+
+	if (argc < 5)
+		return fail("usage: mmapwrite A AOFF B BOFF LEN");
+	aoff = atol(argv[1]);
+	boff = atol(argv[3]);
+	len = (size_t)atol(argv[4]);
+	base = aoff - aoff % page;
+	mlen = (size_t)(aoff - base) + len;
+	fa = open(argv[0], O_RDWR);
+	fb = open(argv[2], O_RDONLY);
+	want = malloc(len);
+	got = malloc(len);
+	if (fa < 0 || fb < 0 || !want || !got)
+		return fail("open: %s", strerror(errno));
+	map = mmap(NULL, mlen, PROT_READ | PROT_WRITE, MAP_SHARED, fa, base);
+	if (map == MAP_FAILED)
+		return fail("mmap %s: %s", argv[0], strerror(errno));
+	for (unsigned r = 1; r <= 8; r++) {
+		if (pread(fb, got, len, boff) != (ssize_t)len)
+			return fail("pread: %s", strerror(errno));
+		pattern(want, len, r + 500);
+		memcpy(map + (aoff - base), want, len);
+		if (msync(map, mlen, MS_SYNC) != 0)
+			return fail("msync: %s", strerror(errno));
+		if (pread(fb, got, len, boff) != (ssize_t)len ||
+		    memcmp(got, want, len) != 0)
+			errs += fail("round %u: %s stale after msync of %s", r,
+				     argv[2], argv[0]);
+	}
+	munmap(map, mlen);
+	close(fa);
+	close(fb);
+	free(want);
+	free(got);
+	return errs ? 1 : 0;
+}
+
 struct racer {
 	const char *path;
 	long off;
@@ -472,7 +582,8 @@ int main(int argc, char **argv)
 		{ "errno", cmd_errno },	      { "names", cmd_names },
 		{ "writeend", cmd_writeend }, { "alias", cmd_alias },
 		{ "race", cmd_race },	      { "seekdir", cmd_seekdir },
-		{ "fill", cmd_fill },
+		{ "fill", cmd_fill },	      { "mmapwrite", cmd_mmapwrite },
+		{ "span", cmd_span },
 	};
 
 	if (argc < 2)
