@@ -11,7 +11,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -107,8 +109,8 @@ static int map_fresh(mmapio_file *f, uint64_t size, uint64_t reserve,
 	uint8_t *nbase = NULL;
 	int rc;
 
-	reserve = reserve != 0 ? mmapio__page_up(reserve) : 0;
-	if (reserve < want)
+	reserve = mmapio__page_up(reserve);
+	if (reserve == 0 || reserve < want)
 		reserve = default_reserve(want);
 	rc = reserve_space(reserve, &nbase);
 	if (rc == -ENOMEM && reserve > want && want > 0) {
@@ -194,11 +196,58 @@ static int open_retry(const char *path, int flags, mode_t mode)
 	return fd < 0 ? -errno : fd;
 }
 
+static int truncate_retry(int fd, uint64_t size)
+{
+	int rc;
+
+	do
+		rc = mmapio__sys.ftruncate(fd, (off_t)size);
+	while (rc != 0 && errno == EINTR);
+	return rc != 0 ? -errno : 0;
+}
+
+/*
+ * Create `path` holding `size` zero bytes with no moment at which another
+ * process could open it smaller: build it unnamed (O_TMPFILE) in the target
+ * directory, size it, then link it in.  Returns the descriptor, -EEXIST when
+ * the name exists, or -EOPNOTSUPP when the filesystem (or a missing /proc)
+ * does not allow this.
+ */
+static int create_linked(const char *path, int flags, mode_t mode,
+			 uint64_t size)
+{
+	char *copy = strdup(path), proc[64];
+	int fd, rc;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	fd = open_retry(dirname(copy), (flags & ~O_NONBLOCK) | O_TMPFILE, mode);
+	free(copy);
+	if (fd < 0)
+		return fd == -EISDIR || fd == -EINVAL || fd == -EOPNOTSUPP
+			       ? -EOPNOTSUPP
+			       : fd;
+	rc = truncate_retry(fd, size);
+	if (rc == 0) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW))
+			rc = errno == ENOENT && access(proc, F_OK) != 0
+				     ? -EOPNOTSUPP
+				     : -errno;
+	}
+	if (rc != 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 /*
  * Open the file descriptor.  *created tells whether this call created the
- * file (so a failure later can remove it again).  Creation without EXCL is
- * race-free: O_CREAT|O_EXCL first, and a plain open when someone else won;
- * if that file vanishes again in between, start over.
+ * file (so a failure later can remove it again).  Creation is race-free:
+ * exclusive creation first, and a plain open of the file someone else
+ * created when that fails with EEXIST; if that file vanishes again in
+ * between, start over.
  */
 static int open_fd(const char *path, const mmapio_options *o, bool *created)
 {
@@ -206,15 +255,25 @@ static int open_fd(const char *path, const mmapio_options *o, bool *created)
 	/* O_NONBLOCK: opening a FIFO must not hang before we can refuse it. */
 	int base = acc | O_CLOEXEC | O_NONBLOCK;
 	mode_t cmode = o->create_mode ? (mode_t)o->create_mode : 0644;
+	bool linked = true;
 	int fd, tries;
 
 	*created = false;
 	if (!(o->flags & MMAPIO_O_CREATE))
 		return open_retry(path, base, 0);
 	if (o->flags & MMAPIO_O_TRUNCATE)
-		base |= O_TRUNC;
+		return open_retry(path, base | O_CREAT | O_TRUNC, cmode);
 	for (tries = 0; tries < 16; tries++) {
-		fd = open_retry(path, base | O_CREAT | O_EXCL, cmode);
+		fd = linked ? create_linked(path, base, cmode, o->size)
+			    : -EOPNOTSUPP;
+		/*
+		 * Without O_TMPFILE, plain exclusive creation: the caller sizes
+		 * the file, and a concurrent opener may see it empty until then.
+		 */
+		if (fd == -EOPNOTSUPP) {
+			linked = false;
+			fd = open_retry(path, base | O_CREAT | O_EXCL, cmode);
+		}
 		if (fd >= 0) {
 			*created = true;
 			return fd;
@@ -448,16 +507,6 @@ int mmapio_write(mmapio_file *f, uint64_t off, const void *src, size_t len)
 }
 
 /* ---- size changes ------------------------------------------------------- */
-
-static int truncate_retry(int fd, uint64_t size)
-{
-	int rc;
-
-	do
-		rc = mmapio__sys.ftruncate(fd, (off_t)size);
-	while (rc != 0 && errno == EINTR);
-	return rc != 0 ? -errno : 0;
-}
 
 int mmapio_resize(mmapio_file *f, uint64_t new_size)
 {
