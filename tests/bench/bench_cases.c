@@ -12,38 +12,41 @@
 #include "bench_cases.h"
 #include "bench_touch.h"
 
-/* Where the copies of a pass go: n blocks at offsets cycling through the
- * span.  Every copy contender walks its offsets with this. */
+/* The calls of one range of a pass: call n (n0 <= n < n1) copies `block`
+ * bytes at offset n * block % span. */
 struct walk {
-	uint64_t n, off, span;
+	uint64_t n, n1, off, span;
 	size_t block;
 };
 
 static struct walk walk_start(const struct bench_fixture *fx,
-			      const struct bench_group *g)
+			      const struct bench_group *g, uint64_t from,
+			      uint64_t to)
 {
 	struct walk w;
 
 	w.block = g->block;
-	w.n = fx->size / g->block;
-	w.off = 0;
+	w.n = from / g->block;
+	w.n1 = to / g->block;
 	w.span = g->span != 0 && g->span < fx->size ? g->span : fx->size;
+	w.off = w.n * w.block % w.span;
 	return w;
 }
 
 static void walk_step(struct walk *w)
 {
+	w->n++;
 	w->off += w->block;
 	if (w->off >= w->span)
 		w->off = 0;
 }
 
-/* Read passes fold one word of the destination per block into the
+/* Read passes fold one word of the destination per call into the
  * checksum: the copy cannot be elided, and all readers must agree. */
-static uint64_t fold(const unsigned char *buf, uint64_t i, size_t block)
+static uint64_t fold(const unsigned char *buf, uint64_t n, size_t block)
 {
 	uint64_t w;
-	size_t at = (size_t)(i * 8) & (block - 1);
+	size_t at = (size_t)(n * 8) & (block - 1);
 
 	memcpy(&w, buf + at, sizeof(w));
 	return w;
@@ -52,46 +55,54 @@ static uint64_t fold(const unsigned char *buf, uint64_t i, size_t block)
 /* --- reads -------------------------------------------------------------- */
 
 static uint64_t read_mmapio(struct bench_fixture *fx,
-			    const struct bench_group *g)
+			    const struct bench_group *g,
+			    struct bench_cursor *cur, uint64_t from,
+			    uint64_t to)
 {
-	struct walk w = walk_start(fx, g);
-	uint64_t i, sum = 0;
+	struct walk w = walk_start(fx, g, from, to);
+	uint64_t sum = 0;
 	int rc;
 
-	for (i = 0; i < w.n; i++, walk_step(&w)) {
+	(void)cur;
+	for (; w.n < w.n1; walk_step(&w)) {
 		rc = mmapio_read(fx->file, w.off, fx->buf, w.block);
 		if (rc != 0)
 			return bench_fail(fx, "mmapio_read", rc);
-		sum += fold(fx->buf, i, w.block);
+		sum += fold(fx->buf, w.n, w.block);
 	}
 	return sum;
 }
 
 static uint64_t read_memcpy(struct bench_fixture *fx,
-			    const struct bench_group *g)
+			    const struct bench_group *g,
+			    struct bench_cursor *cur, uint64_t from,
+			    uint64_t to)
 {
-	struct walk w = walk_start(fx, g);
-	uint64_t i, sum = 0;
+	struct walk w = walk_start(fx, g, from, to);
+	uint64_t sum = 0;
 
-	for (i = 0; i < w.n; i++, walk_step(&w)) {
+	(void)cur;
+	for (; w.n < w.n1; walk_step(&w)) {
 		memcpy(fx->buf, fx->base_ro + w.off, w.block);
-		sum += fold(fx->buf, i, w.block);
+		sum += fold(fx->buf, w.n, w.block);
 	}
 	return sum;
 }
 
 static uint64_t read_pread(struct bench_fixture *fx,
-			   const struct bench_group *g)
+			   const struct bench_group *g,
+			   struct bench_cursor *cur, uint64_t from, uint64_t to)
 {
-	struct walk w = walk_start(fx, g);
-	uint64_t i, sum = 0;
+	struct walk w = walk_start(fx, g, from, to);
+	uint64_t sum = 0;
 
-	for (i = 0; i < w.n; i++, walk_step(&w)) {
+	(void)cur;
+	for (; w.n < w.n1; walk_step(&w)) {
 		ssize_t got = pread(fx->fd, fx->buf, w.block, (off_t)w.off);
 
 		if (got != (ssize_t)w.block)
 			return bench_fail(fx, "pread", got < 0 ? -errno : -EIO);
-		sum += fold(fx->buf, i, w.block);
+		sum += fold(fx->buf, w.n, w.block);
 	}
 	return sum;
 }
@@ -99,94 +110,130 @@ static uint64_t read_pread(struct bench_fixture *fx,
 /* --- writes ------------------------------------------------------------- */
 
 static uint64_t write_mmapio(struct bench_fixture *fx,
-			     const struct bench_group *g)
+			     const struct bench_group *g,
+			     struct bench_cursor *cur, uint64_t from,
+			     uint64_t to)
 {
-	struct walk w = walk_start(fx, g);
-	uint64_t i;
+	struct walk w = walk_start(fx, g, from, to);
 	int rc;
 
-	for (i = 0; i < w.n; i++, walk_step(&w)) {
+	(void)cur;
+	for (; w.n < w.n1; walk_step(&w)) {
 		rc = mmapio_write(fx->file, w.off, fx->buf, w.block);
 		if (rc != 0)
 			return bench_fail(fx, "mmapio_write", rc);
 	}
-	return w.n;
+	return to - from;
 }
 
 static uint64_t write_memcpy(struct bench_fixture *fx,
-			     const struct bench_group *g)
+			     const struct bench_group *g,
+			     struct bench_cursor *cur, uint64_t from,
+			     uint64_t to)
 {
-	struct walk w = walk_start(fx, g);
-	uint64_t i;
+	struct walk w = walk_start(fx, g, from, to);
 
-	for (i = 0; i < w.n; i++, walk_step(&w))
+	(void)cur;
+	for (; w.n < w.n1; walk_step(&w))
 		memcpy(fx->base_rw + w.off, fx->buf, w.block);
-	return w.n;
+	return to - from;
 }
 
 static uint64_t write_pwrite(struct bench_fixture *fx,
-			     const struct bench_group *g)
+			     const struct bench_group *g,
+			     struct bench_cursor *cur, uint64_t from,
+			     uint64_t to)
 {
-	struct walk w = walk_start(fx, g);
-	uint64_t i;
+	struct walk w = walk_start(fx, g, from, to);
 
-	for (i = 0; i < w.n; i++, walk_step(&w)) {
+	(void)cur;
+	for (; w.n < w.n1; walk_step(&w)) {
 		ssize_t put = pwrite(fx->fd, fx->buf, w.block, (off_t)w.off);
 
 		if (put != (ssize_t)w.block)
 			return bench_fail(fx, "pwrite",
 					  put < 0 ? -errno : -EIO);
 	}
-	return w.n;
+	return to - from;
 }
 
 /* --- iteration ---------------------------------------------------------- */
 
-static uint64_t drain(struct bench_fixture *fx, mmapio_iter *it)
+void bench_cursor_reset(struct bench_cursor *cur)
+{
+	mmapio_iter_close(cur->it);
+	cur->it = NULL;
+	cur->pos = 0;
+}
+
+/*
+ * Take pieces from the cursor's iterator up to byte `to` of the file;
+ * at the end of the file check that the iterator ends there too.
+ */
+static uint64_t iter_range(struct bench_fixture *fx, struct bench_cursor *cur,
+			   uint64_t from, uint64_t to)
 {
 	mmapio_view v;
 	uint64_t sum = 0;
-	int rc;
+	int rc = 1;
 
-	while ((rc = mmapio_iter_next(it, &v)) == 1)
+	if (from != cur->pos)
+		return bench_fail(fx, "iteration out of order", -EINVAL);
+	while (cur->pos < to && (rc = mmapio_iter_next(cur->it, &v)) == 1) {
 		sum += bench_touch(v.data, v.len);
-	mmapio_iter_close(it);
-	if (rc != 0)
+		cur->pos += v.len;
+	}
+	if (rc == 1 && cur->pos == fx->size)
+		rc = mmapio_iter_next(cur->it, &v);
+	if (rc < 0)
 		return bench_fail(fx, "mmapio_iter_next", rc);
+	if ((rc == 0) != (cur->pos >= fx->size) || cur->pos > to)
+		return bench_fail(fx, "pieces do not tile the file", -EIO);
+	if (rc == 0)
+		bench_cursor_reset(cur);
 	return sum;
 }
 
 static uint64_t iter_chunks(struct bench_fixture *fx,
-			    const struct bench_group *g)
+			    const struct bench_group *g,
+			    struct bench_cursor *cur, uint64_t from,
+			    uint64_t to)
 {
-	mmapio_iter *it;
-	int rc = mmapio_iter_chunks(&it, fx->file, g->block);
+	int rc;
 
-	if (rc != 0)
-		return bench_fail(fx, "mmapio_iter_chunks", rc);
-	return drain(fx, it);
+	if (cur->it == NULL && from == 0) {
+		rc = mmapio_iter_chunks(&cur->it, fx->file, g->block);
+		if (rc != 0)
+			return bench_fail(fx, "mmapio_iter_chunks", rc);
+	}
+	return iter_range(fx, cur, from, to);
 }
 
 /* The group's block is the page size: the raw loop uses the same. */
 static uint64_t iter_pages(struct bench_fixture *fx,
-			   const struct bench_group *g)
+			   const struct bench_group *g,
+			   struct bench_cursor *cur, uint64_t from, uint64_t to)
 {
-	mmapio_iter *it;
-	int rc = mmapio_iter_pages(&it, fx->file);
+	int rc;
 
 	(void)g;
-	if (rc != 0)
-		return bench_fail(fx, "mmapio_iter_pages", rc);
-	return drain(fx, it);
+	if (cur->it == NULL && from == 0) {
+		rc = mmapio_iter_pages(&cur->it, fx->file);
+		if (rc != 0)
+			return bench_fail(fx, "mmapio_iter_pages", rc);
+	}
+	return iter_range(fx, cur, from, to);
 }
 
-static uint64_t iter_raw(struct bench_fixture *fx, const struct bench_group *g)
+static uint64_t iter_raw(struct bench_fixture *fx, const struct bench_group *g,
+			 struct bench_cursor *cur, uint64_t from, uint64_t to)
 {
 	uint64_t off, sum = 0;
 	size_t block = g->block;
 
-	for (off = 0; off < fx->size; off += block) {
-		uint64_t left = fx->size - off;
+	(void)cur;
+	for (off = from; off < to; off += block) {
+		uint64_t left = to - off;
 
 		sum += bench_touch(fx->base_ro + off,
 				   left < block ? (size_t)left : block);

@@ -4,10 +4,14 @@
  *
  * A group is one operation at one block size.  Contender 0 is always the
  * library; contender 1 is the reference its target is set against;
- * further contenders are shown for information.  Every pass covers the
- * whole file once and returns a checksum that is the same for every
- * contender of a group (so the runner can check that they did the same
- * work, and the compiler cannot drop any of it).
+ * further contenders are shown for information.
+ *
+ * A pass covers the whole file once (size / block calls or pieces), in
+ * slices: the runner hands each contender [from, to) ranges of the pass,
+ * interleaving the contenders slice by slice, and sums the checksums each
+ * returns.  The sums are the same for every contender of a group (so the
+ * runner can check that they did the same work, and the compiler cannot
+ * drop any of it).
  */
 #ifndef BENCH_CASES_H
 #define BENCH_CASES_H
@@ -25,25 +29,41 @@
 
 struct bench_group;
 
+/* A contender's progress through one pass; zeroed before each pass. */
+struct bench_cursor {
+	mmapio_iter *it; /* iteration contenders: the open iterator */
+	uint64_t pos;	 /* iteration contenders: bytes of the pass done */
+};
+
 /*
- * One pass: size / block calls or pieces, so every pass moves as many
- * bytes as the file holds.  Offsets run through the group's span.
+ * Do [from, to) of a pass: the calls or pieces whose bytes fall there
+ * (from and to are multiples of BENCH_MAX_BLOCK, or to is the file size).
+ * Copy contenders take ranges in any order.  Iteration contenders must be
+ * contender 0 and get them in order, since an iterator only goes forward.
+ * Returns the range's checksum; on failure records it in fx and returns 0.
  */
 typedef uint64_t (*bench_pass_fn)(struct bench_fixture *fx,
-				  const struct bench_group *g);
+				  const struct bench_group *g,
+				  struct bench_cursor *cur, uint64_t from,
+				  uint64_t to);
 
 struct bench_contender {
 	const char *name;
 	bench_pass_fn pass;
 };
 
+/* Release what a cursor holds (an iterator of an unfinished pass). */
+void bench_cursor_reset(struct bench_cursor *cur);
+
 struct bench_group {
 	const char *op;		 /* operation, e.g. "read" */
 	size_t block;		 /* bytes per call or per piece */
-	uint64_t span;		 /* offsets cycle through [0, span); 0 = the
-	                            whole file (data comes from memory); a
-	                            small span keeps the data in the CPU's
-	                            caches and shows the per-call cost */
+	uint64_t span;		 /* offsets cycle through [0, span): the n-th
+	                            call of a pass goes to n * block % span.
+	                            0 = the whole file (data comes from
+	                            memory); a small span keeps the data in
+	                            the CPU's caches and shows the per-call
+	                            cost */
 	double target;		 /* least acceptable throughput ratio of
 	                            contender 0 to contender 1; 0 = none */
 	const char *target_text; /* the target as the table shows it */

@@ -54,12 +54,14 @@ void bench_report_header(FILE *out, const struct bench_info *info)
 		"libmmapio %s library benchmark\n"
 		"machine: %s, %ld online CPUs\n"
 		"file:    %llu MiB in %s (%s), warm in the page cache\n"
-		"method:  %u rounds; contenders interleaved in each round, "
-		"order permuted between rounds;\n"
+		"method:  %u rounds; in each round every contender passes "
+		"over the file once,\n"
+		"         interleaved with the others slice by slice "
+		"(order alternating);\n"
 		"         GiB/s = median over rounds; ratio = median over "
 		"rounds of mmapio / reference\n"
-		"         in the same round (iteration target: time <= 1.1x "
-		"raw loop, i.e. ratio >= 0.909)\n\n",
+		"         (iteration target: time <= 1.1x raw loop, i.e. "
+		"ratio >= 0.909)\n\n",
 		mmapio_version(), info->cpu, info->ncpu,
 		(unsigned long long)(info->size >> 20), info->dir, info->fstype,
 		info->rounds);

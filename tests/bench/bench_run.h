@@ -1,11 +1,12 @@
 /*
  * bench_run.h - run a group's contenders in interleaved rounds.
  *
- * Each contender first makes one untimed warm-up pass (faulting the
- * mapping in and warming the shared buffer).  Then every round times one
- * pass of each contender, back to back, in an order that changes from
- * round to round (every permutation in turn), so that drifting machine
- * noise lands on all of them alike.  Statistics are over rounds.
+ * A round is one pass over the file by every contender, interleaved slice
+ * by slice (BENCH_SLICE bytes, fewer on small files): A B C, then the next
+ * slice in another order, and so on, each contender on a different slice
+ * at each step.  Noise from the machine lasts longer than a slice, so it
+ * lands on all contenders alike.  An untimed round first faults the
+ * mapping in and warms the shared buffer.  Statistics are over rounds.
  */
 #ifndef BENCH_RUN_H
 #define BENCH_RUN_H
@@ -13,6 +14,9 @@
 #include <stdint.h>
 
 #include "bench_cases.h"
+
+/* Bytes each contender does before the next one takes its turn. */
+#define BENCH_SLICE ((uint64_t)32 << 20)
 
 struct bench_result {
 	const struct bench_group *group;
