@@ -15,6 +15,8 @@
  *   fsprobe mmapwrite A AOFF B BOFF LEN store via mmap of A, msync,
  *                                       read via B
  *   fsprobe fill FILE BYTE [fsync]      overwrite FILE with BYTE
+ *   fsprobe truncread ENTRY BACKING SIZE  truncate under an open entry:
+ *                                       its reads give EIO or 0 bytes
  */
 #include <dirent.h>
 #include <errno.h>
@@ -573,6 +575,32 @@ static int cmd_fill(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_truncread(int argc, char **argv)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	if (argc < 3)
+		return fail("usage: truncread ENTRY BACKING SIZE");
+	fd = open(argv[0], O_RDONLY);
+	if (fd < 0)
+		return fail("open %s: %s", argv[0], strerror(errno));
+	if (truncate(argv[1], atoll(argv[2])) != 0)
+		return fail("truncate %s: %s", argv[1], strerror(errno));
+	/* Nothing of the entry is cached yet (open dropped it): this read
+	 * reaches the daemon, whose mapping still has the old size. */
+	n = pread(fd, buf, sizeof(buf), 0);
+	close(fd);
+	if (n > 0)
+		return fail("read of a vanished range returned %zd bytes", n);
+	if (n < 0 && errno != EIO)
+		return fail("read of a vanished range: %s, want EIO",
+			    strerror(errno));
+	printf("read of a vanished range: %s\n", n == 0 ? "0 bytes" : "EIO");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -583,7 +611,7 @@ int main(int argc, char **argv)
 		{ "writeend", cmd_writeend }, { "alias", cmd_alias },
 		{ "race", cmd_race },	      { "seekdir", cmd_seekdir },
 		{ "fill", cmd_fill },	      { "mmapwrite", cmd_mmapwrite },
-		{ "span", cmd_span },
+		{ "span", cmd_span },	      { "truncread", cmd_truncread },
 	};
 
 	if (argc < 2)
