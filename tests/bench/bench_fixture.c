@@ -22,12 +22,13 @@ static uint64_t fill_word(uint64_t off)
 	return (off / 8 + 1) * UINT64_C(0x9E3779B97F4A7C15);
 }
 
+/* 1 if `dir` has room for `size` bytes, 0 if not, -1 if it cannot tell. */
 static int dir_has_room(const char *dir, uint64_t size, int *is_tmpfs)
 {
 	struct statfs st;
 
 	if (statfs(dir, &st) != 0)
-		return 0;
+		return -1;
 	if (is_tmpfs != NULL)
 		*is_tmpfs = (long)st.f_type == TMPFS_MAGIC_NUMBER;
 	return (uint64_t)st.f_bavail * (uint64_t)st.f_bsize >=
@@ -39,7 +40,7 @@ const char *bench_pick_dir(uint64_t size)
 	const char *tmp = getenv("TMPDIR");
 	int tmpfs = 0;
 
-	if (dir_has_room("/dev/shm", size, &tmpfs) && tmpfs)
+	if (dir_has_room("/dev/shm", size, &tmpfs) == 1 && tmpfs)
 		return "/dev/shm";
 	if (tmp != NULL && *tmp != '\0')
 		return tmp;
@@ -94,7 +95,7 @@ int bench_fixture_open(struct bench_fixture *fx, const char *dir, uint64_t size)
 	fx->fd = -1;
 	fx->size = size;
 	snprintf(fx->dir, sizeof(fx->dir), "%s", dir);
-	if (!dir_has_room(dir, size, &is_tmpfs))
+	if (dir_has_room(dir, size, &is_tmpfs) == 0)
 		fprintf(stderr,
 			"bench_lib: warning: %s may lack room for "
 			"%llu bytes\n",

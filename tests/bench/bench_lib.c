@@ -218,6 +218,11 @@ int main(int argc, char **argv)
 	bench_fixture_close(&fx);
 	if (n < 0)
 		return 1;
+	if (n == 0) {
+		fprintf(stderr, "bench_lib: no operation matches \"%s\"\n",
+			o.only);
+		return 2;
+	}
 
 	bench_report_header(stdout, &info);
 	bench_report_table(stdout, res, (size_t)n);

@@ -54,7 +54,7 @@ void bench_report_header(FILE *out, const struct bench_info *info)
 		"libmmapio %s library benchmark\n"
 		"machine: %s, %ld online CPUs\n"
 		"file:    %llu MiB in %s (%s), warm in the page cache\n"
-		"method:  %u rounds; in each round every contender passes "
+		"method:  %u round%s; in each round every contender passes "
 		"over the file once,\n"
 		"         interleaved with the others slice by slice "
 		"(order alternating);\n"
@@ -64,7 +64,7 @@ void bench_report_header(FILE *out, const struct bench_info *info)
 		"ratio >= 0.909)\n\n",
 		mmapio_version(), info->cpu, info->ncpu,
 		(unsigned long long)(info->size >> 20), info->dir, info->fstype,
-		info->rounds);
+		info->rounds, info->rounds == 1 ? "" : "s");
 }
 
 void bench_report_table(FILE *out, const struct bench_result *res, size_t n)
