@@ -58,10 +58,11 @@ void bench_report_header(FILE *out, const struct bench_info *info)
 		"over the file once,\n"
 		"         interleaved with the others slice by slice "
 		"(order alternating);\n"
-		"         GiB/s = median over rounds; ratio = median over "
-		"rounds of mmapio / reference\n"
-		"         (iteration target: time <= 1.1x raw loop, i.e. "
-		"ratio >= 0.909)\n\n",
+		"         GiB/s = median over rounds; ratio = mmapio / "
+		"reference, median over all\n"
+		"         pairs of slices run back to back (iteration "
+		"target: time <= 1.1x raw\n"
+		"         loop, i.e. ratio >= 0.909)\n\n",
 		mmapio_version(), info->cpu, info->ncpu,
 		(unsigned long long)(info->size >> 20), info->dir, info->fstype,
 		info->rounds, info->rounds == 1 ? "" : "s");

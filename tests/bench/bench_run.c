@@ -61,65 +61,82 @@ static uint64_t slice_bytes(uint64_t size)
 	return slice;
 }
 
-/* One contender's share of a pass, timed; adds to *secs and *sum. */
-static int run_range(struct bench_fixture *fx, const struct bench_group *g,
-		     size_t c, struct bench_cursor *cur, uint64_t from,
-		     uint64_t to, double *secs, uint64_t *sum)
-{
-	double t0 = bench_now();
-	uint64_t s = g->contenders[c].pass(fx, g, cur, from, to);
+/* Timings of one group: per round and per step of every round. */
+struct trial {
+	size_t n;	    /* contenders */
+	uint64_t slice;	    /* bytes per slice */
+	uint64_t nslices;   /* slices per pass = steps per round */
+	double *round_secs; /* [r * n + c]: contender c's time in round r */
+	double *step_gibps; /* [(r * nslices + step) * n + c] */
+};
 
-	*secs += bench_now() - t0;
-	*sum += s;
-	return fx->err;
+/* One contender's share of a pass, timed; returns its throughput. */
+static double run_range(struct bench_fixture *fx, const struct bench_group *g,
+			size_t c, struct bench_cursor *cur, uint64_t from,
+			uint64_t to, double *secs, uint64_t *sum)
+{
+	double t0 = bench_now(), dt;
+
+	*sum += g->contenders[c].pass(fx, g, cur, from, to);
+	dt = bench_now() - t0;
+	*secs += dt;
+	return dt > 0 ? (double)(to - from) / GIB / dt : 0;
 }
 
 /*
  * One pass of every contender, interleaved slice by slice.  At each step
- * contender c does slice (step + rot[c]) % nslices, so contenders never
- * work on the same data back to back (contender 0 goes in order, as an
- * iterator must); the order within a step alternates.  secs[c] receives
- * each contender's total time, sums[c] its checksum.
+ * contender c does slice (step + c * nslices / n) % nslices, so
+ * contenders never work on the same data back to back (contender 0 goes
+ * in order, as an iterator must); the order within a step alternates.
+ * Round r's timings go to t (r < 0: the warm-up, not recorded); sums[c]
+ * receives each contender's checksum.
  */
 static int interleaved_pass(struct bench_fixture *fx,
-			    const struct bench_group *g, unsigned r,
-			    double *secs, uint64_t *sums)
+			    const struct bench_group *g, struct trial *t,
+			    long r, uint64_t *sums)
 {
 	struct bench_cursor cur[BENCH_MAX_CONTENDERS];
-	size_t n = g->ncontenders, order[BENCH_MAX_CONTENDERS], c, k;
-	uint64_t slice = slice_bytes(fx->size);
-	uint64_t nslices = (fx->size + slice - 1) / slice, step, s;
-	int rc = 0;
+	double secs[BENCH_MAX_CONTENDERS], gibps;
+	size_t n = t->n, order[BENCH_MAX_CONTENDERS], c, k;
+	uint64_t step, s, from, to;
 
 	memset(cur, 0, sizeof(cur));
 	for (c = 0; c < n; c++) {
 		secs[c] = 0;
 		sums[c] = 0;
 	}
-	for (step = 0; step < nslices && rc == 0; step++) {
-		round_order(order, n, (unsigned)(r * nslices + step));
-		for (k = 0; k < n && rc == 0; k++) {
+	for (step = 0; step < t->nslices && fx->err == 0; step++) {
+		round_order(order, n,
+			    (unsigned)((uint64_t)(r + 1) * t->nslices + step));
+		for (k = 0; k < n && fx->err == 0; k++) {
 			c = order[k];
-			s = (step + c * nslices / n) % nslices;
-			rc = run_range(fx, g, c, &cur[c], s * slice,
-				       s + 1 < nslices ? (s + 1) * slice
-						       : fx->size,
-				       &secs[c], &sums[c]);
+			s = (step + c * t->nslices / n) % t->nslices;
+			from = s * t->slice;
+			to = s + 1 < t->nslices ? from + t->slice : fx->size;
+			gibps = run_range(fx, g, c, &cur[c], from, to, &secs[c],
+					  &sums[c]);
+			if (r >= 0)
+				t->step_gibps[((uint64_t)r * t->nslices +
+					       step) * n +
+					      c] = gibps;
 		}
 	}
-	for (c = 0; c < n; c++)
+	for (c = 0; c < n; c++) {
 		bench_cursor_reset(&cur[c]);
-	return rc;
+		if (r >= 0)
+			t->round_secs[(size_t)r * n + c] = secs[c];
+	}
+	return fx->err;
 }
 
 /* Every contender must return the checksum of the group's first pass. */
 static int check_sums(struct bench_fixture *fx, const struct bench_group *g,
-		      const uint64_t *sums, uint64_t *expect)
+		      const uint64_t *sums, uint64_t expect)
 {
 	size_t c;
 
 	for (c = 0; c < g->ncontenders; c++) {
-		if (sums[c] != *expect) {
+		if (sums[c] != expect) {
 			bench_fail(fx, g->contenders[c].name, -EIO);
 			fx->err_what = "checksum differs between contenders";
 			return -EIO;
@@ -128,20 +145,23 @@ static int check_sums(struct bench_fixture *fx, const struct bench_group *g,
 	return 0;
 }
 
-/* Fill res from secs[r * n + c]; `tmp` has room for `rounds` doubles. */
-static void summarise(struct bench_result *res, const double *secs,
-		      unsigned rounds, size_t n, double bytes, double *tmp)
+/* Fill res from t; `tmp` has room for rounds * nslices doubles. */
+static void summarise(struct bench_result *res, const struct trial *t,
+		      unsigned rounds, double bytes, double *tmp)
 {
 	double best[BENCH_MAX_CONTENDERS];
-	size_t c;
+	uint64_t steps = rounds * t->nslices, i;
+	size_t n = t->n, c;
 	unsigned r;
 
 	for (c = 0; c < n; c++) {
-		best[c] = secs[c];
+		best[c] = t->round_secs[c];
 		for (r = 0; r < rounds; r++) {
-			tmp[r] = bytes / GIB / secs[r * n + c];
-			if (secs[r * n + c] < best[c])
-				best[c] = secs[r * n + c];
+			double secs = t->round_secs[r * n + c];
+
+			tmp[r] = bytes / GIB / secs;
+			if (secs < best[c])
+				best[c] = secs;
 		}
 		res->gibps_median[c] = median(tmp, rounds);
 		res->gibps_best[c] = bytes / GIB / best[c];
@@ -149,9 +169,10 @@ static void summarise(struct bench_result *res, const double *secs,
 	res->ratio_median[0] = 1.0;
 	res->ratio_best[0] = 1.0;
 	for (c = 1; c < n; c++) {
-		for (r = 0; r < rounds; r++)
-			tmp[r] = secs[r * n + c] / secs[r * n];
-		res->ratio_median[c] = median(tmp, rounds);
+		for (i = 0; i < steps; i++)
+			tmp[i] =
+				t->step_gibps[i * n] / t->step_gibps[i * n + c];
+		res->ratio_median[c] = median(tmp, (size_t)steps);
 		res->ratio_best[c] = best[c] / best[0];
 	}
 }
@@ -159,18 +180,23 @@ static void summarise(struct bench_result *res, const double *secs,
 int bench_run_group(struct bench_fixture *fx, const struct bench_group *g,
 		    unsigned rounds, struct bench_result *res)
 {
-	size_t n = g->ncontenders;
-	double *secs, *tmp, warm[BENCH_MAX_CONTENDERS];
-	uint64_t sums[BENCH_MAX_CONTENDERS], expect;
-	int rc;
+	struct trial t;
+	uint64_t sums[BENCH_MAX_CONTENDERS], expect = 0;
+	double *tmp;
 	unsigned r;
+	int rc;
 
 	memset(res, 0, sizeof(*res));
 	res->group = g;
 	res->rounds = rounds;
-	secs = calloc((size_t)rounds * n, sizeof(*secs));
-	tmp = calloc(rounds, sizeof(*tmp));
-	if (secs == NULL || tmp == NULL) {
+	t.n = g->ncontenders;
+	t.slice = slice_bytes(fx->size);
+	t.nslices = (fx->size + t.slice - 1) / t.slice;
+	t.round_secs = calloc((size_t)rounds * t.n, sizeof(double));
+	t.step_gibps =
+		calloc((size_t)(rounds * t.nslices) * t.n, sizeof(double));
+	tmp = calloc((size_t)(rounds * t.nslices), sizeof(double));
+	if (t.round_secs == NULL || t.step_gibps == NULL || tmp == NULL) {
 		bench_fail(fx, "calloc", -ENOMEM);
 		rc = -ENOMEM;
 		goto out;
@@ -178,23 +204,25 @@ int bench_run_group(struct bench_fixture *fx, const struct bench_group *g,
 	if (g->prepare != NULL)
 		g->prepare(fx);
 	/* Warm-up pass, untimed: faults the mapping in, warms the buffer. */
-	rc = interleaved_pass(fx, g, 0, warm, sums);
-	expect = sums[0];
-	if (rc == 0)
-		rc = check_sums(fx, g, sums, &expect);
+	rc = interleaved_pass(fx, g, &t, -1, sums);
+	if (rc == 0) {
+		expect = sums[0];
+		rc = check_sums(fx, g, sums, expect);
+	}
 	for (r = 0; r < rounds && rc == 0; r++) {
-		rc = interleaved_pass(fx, g, r + 1, &secs[r * n], sums);
+		rc = interleaved_pass(fx, g, &t, (long)r, sums);
 		if (rc == 0)
-			rc = check_sums(fx, g, sums, &expect);
+			rc = check_sums(fx, g, sums, expect);
 	}
 	if (rc == 0 && g->verify != NULL)
 		rc = g->verify(fx, g->span);
 	if (rc == 0) {
-		summarise(res, secs, rounds, n, (double)fx->size, tmp);
+		summarise(res, &t, rounds, (double)fx->size, tmp);
 		res->checksum = expect;
 	}
 out:
 	free(tmp);
-	free(secs);
+	free(t.step_gibps);
+	free(t.round_secs);
 	return rc;
 }

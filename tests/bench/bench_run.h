@@ -6,7 +6,9 @@
  * slice in another order, and so on, each contender on a different slice
  * at each step.  Noise from the machine lasts longer than a slice, so it
  * lands on all contenders alike.  An untimed round first faults the
- * mapping in and warms the shared buffer.  Statistics are over rounds.
+ * mapping in and warms the shared buffer.  Throughputs are over rounds;
+ * ratios are over steps, each pairing two slices run back to back, so a
+ * burst of noise spoils a few pairs and the median ignores them.
  */
 #ifndef BENCH_RUN_H
 #define BENCH_RUN_H
@@ -25,9 +27,9 @@ struct bench_result {
 	double gibps_best[BENCH_MAX_CONTENDERS];
 	/*
 	 * [c] for c >= 1: throughput of contender 0 over contender c.
-	 * ratio_median is the median over rounds of the ratio within each
-	 * round (the two passes ran back to back); ratio_best divides the
-	 * best passes.  [0] is 1.
+	 * ratio_median is the median, over every step of every round, of
+	 * the ratio of the two slices done back to back at that step;
+	 * ratio_best divides the best rounds.  [0] is 1.
 	 */
 	double ratio_median[BENCH_MAX_CONTENDERS];
 	double ratio_best[BENCH_MAX_CONTENDERS];
