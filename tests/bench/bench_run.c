@@ -19,11 +19,11 @@ double bench_now(void)
 }
 
 /*
- * The order of the contenders in round r: rotated by r, and reversed on
+ * The order of the contenders at step r: rotated by r, and reversed on
  * every other cycle of rotations, which with 2 or 3 contenders visits
  * every permutation equally often.
  */
-static void round_order(size_t *order, size_t n, unsigned r)
+static void step_order(size_t *order, size_t n, unsigned r)
 {
 	size_t i;
 	int reverse = (r / n) % 2 != 0;
@@ -49,9 +49,10 @@ static double median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Bytes per slice: the unit of interleaving.  Small enough that a burst of
- * noise spans several slices of every contender, large enough (beyond the
- * last-level cache) that timing calls cost nothing. */
+/* Bytes per slice, the unit of interleaving: a few milliseconds of work, so
+ * that the slices of a pair see the same machine conditions, and far more
+ * than the two clock reads around it cost.  At least 8 slices a pass where
+ * the file allows. */
 static uint64_t slice_bytes(uint64_t size)
 {
 	uint64_t slice = BENCH_SLICE;
@@ -96,9 +97,9 @@ static int interleaved_pass(struct bench_fixture *fx,
 			    long r, uint64_t *sums)
 {
 	struct bench_cursor cur[BENCH_MAX_CONTENDERS];
-	double secs[BENCH_MAX_CONTENDERS], gibps;
+	double secs[BENCH_MAX_CONTENDERS], gibps, *row;
 	size_t n = t->n, order[BENCH_MAX_CONTENDERS], c, k;
-	uint64_t step, s, from, to;
+	uint64_t step, s, from, to, first = (uint64_t)(r + 1) * t->nslices;
 
 	memset(cur, 0, sizeof(cur));
 	for (c = 0; c < n; c++) {
@@ -106,8 +107,9 @@ static int interleaved_pass(struct bench_fixture *fx,
 		sums[c] = 0;
 	}
 	for (step = 0; step < t->nslices && fx->err == 0; step++) {
-		round_order(order, n,
-			    (unsigned)((uint64_t)(r + 1) * t->nslices + step));
+		row = r < 0 ? NULL
+			    : &t->step_gibps[(first - t->nslices + step) * n];
+		step_order(order, n, (unsigned)(first + step));
 		for (k = 0; k < n && fx->err == 0; k++) {
 			c = order[k];
 			s = (step + c * t->nslices / n) % t->nslices;
@@ -115,10 +117,8 @@ static int interleaved_pass(struct bench_fixture *fx,
 			to = s + 1 < t->nslices ? from + t->slice : fx->size;
 			gibps = run_range(fx, g, c, &cur[c], from, to, &secs[c],
 					  &sums[c]);
-			if (r >= 0)
-				t->step_gibps[((uint64_t)r * t->nslices +
-					       step) * n +
-					      c] = gibps;
+			if (row != NULL)
+				row[c] = gibps;
 		}
 	}
 	for (c = 0; c < n; c++) {

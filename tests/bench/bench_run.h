@@ -18,7 +18,7 @@
 #include "bench_cases.h"
 
 /* Bytes each contender does before the next one takes its turn. */
-#define BENCH_SLICE ((uint64_t)32 << 20)
+#define BENCH_SLICE ((uint64_t)4 << 20)
 
 struct bench_result {
 	const struct bench_group *group;
