@@ -24,6 +24,7 @@
 #define DEFAULT_SIZE ((uint64_t)1 << 30)
 #define QUICK_SIZE ((uint64_t)4 << 20)
 #define DEFAULT_ROUNDS 7u
+#define MAX_SIZE ((uint64_t)1 << 50)
 
 struct options {
 	uint64_t size;
@@ -90,7 +91,7 @@ static uint64_t parse_size(const char *s)
 		end++;
 	if (*end == 'B' || *end == 'b')
 		end++;
-	if (*end != '\0' || v > (UINT64_MAX >> shift))
+	if (*end != '\0' || v > (MAX_SIZE >> shift))
 		return 0;
 	return (uint64_t)v << shift;
 }
