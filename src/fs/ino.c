@@ -26,10 +26,10 @@ uint64_t mmapfs_layout_max_index(const struct mmapfs_layout *l)
 uint64_t mmapfs_ino_encode(const struct mmapfs_layout *l,
 			   const struct mmapfs_ino *in)
 {
-	uint64_t v = (uint64_t)in->node;
+	uint64_t v = in->index;
 
 	v = (v << KIND_BITS) | (uint64_t)in->kind;
-	v = (v << l->index_bits) | in->index;
+	v = (v << l->node_bits) | (uint64_t)in->node;
 	return v + 1;
 }
 
@@ -41,10 +41,10 @@ int mmapfs_ino_decode(const struct mmapfs_layout *l, uint64_t ino,
 	if (ino == 0 || ino > ((uint64_t)1 << USABLE_BITS))
 		return -1;
 	v = ino - 1;
-	index = v & (((uint64_t)1 << l->index_bits) - 1);
-	v >>= l->index_bits;
+	node = v & (((uint64_t)1 << l->node_bits) - 1);
+	v >>= l->node_bits;
 	kind = v & ((1u << KIND_BITS) - 1);
-	node = v >> KIND_BITS;
+	index = v >> KIND_BITS;
 	if (node >= l->nnodes || kind > MMAPFS_K_PAGE)
 		return -1;
 	if (!mmapfs_kind_is_entry((enum mmapfs_kind)kind) && index != 0)

@@ -10,14 +10,17 @@
  *
  * Layout of the 64-bit number, most significant bit first:
  *
- *   0 | node (node_bits) | kind (3 bits) | index (index_bits)   then + 1
+ *   0 | index (index_bits) | kind (3 bits) | node (node_bits)   then + 1
  *
  * node_bits is just wide enough for the number of nodes of this mount, so
  * index_bits = 60 - node_bits: a mount of 10,000 files still numbers 2^46
- * entries per view (a 256 PiB file in 4 KiB pages).  The "+ 1" makes the
- * root (0, NODE, 0) FUSE_ROOT_ID; the top bit stays clear so tools that
- * keep inode numbers in signed 64-bit integers are safe.  Decoding checks
- * every field, so a forged or stale number never indexes past a table.
+ * entries per view (a 256 PiB file in 4 KiB pages).  The node sits in
+ * the low bits because the kernel hashes FUSE inode numbers weakly: with
+ * the node on top, the directories of 10,000 files all fell into one hash
+ * chain and every lookup walked it.  The "+ 1" makes the root (0, NODE, 0)
+ * FUSE_ROOT_ID; the top bit stays clear so tools that keep inode numbers
+ * in signed 64-bit integers are safe.  Decoding checks every field, so a
+ * forged or stale number never indexes past a table.
  * Nothing is stored per entry: lookup(), getattr() and readdir() compute
  * the numbers, and forget() has nothing to free.
  */

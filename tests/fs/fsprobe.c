@@ -513,7 +513,7 @@ static int cmd_seekdir(int argc, char **argv)
 	struct dirent *de;
 	long *pos = NULL;
 	char **names = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	int errs = 0;
 
 	if (argc < 1 || (d = opendir(argv[0])) == NULL)
@@ -524,8 +524,13 @@ static int cmd_seekdir(int argc, char **argv)
 		de = readdir(d);
 		if (de == NULL)
 			break;
-		pos = realloc(pos, (n + 1) * sizeof(*pos));
-		names = realloc(names, (n + 1) * sizeof(*names));
+		if (n == cap) { /* geometric: a million entries stay cheap */
+			cap = cap ? cap * 2 : 1024;
+			pos = realloc(pos, cap * sizeof(*pos));
+			names = realloc(names, cap * sizeof(*names));
+			if (pos == NULL || names == NULL)
+				return fail("out of memory");
+		}
 		pos[n] = p;
 		names[n++] = strdup(de->d_name);
 	}

@@ -84,10 +84,24 @@ static void rejects_forged_numbers(void **state)
 		mmapfs_ino_decode(&l, mmapfs_ino_encode(&l, &past), &out), -1);
 	/* A kind that does not exist (5..7). */
 	uint64_t ino = mmapfs_ino_encode(&l, &dir);
-	uint64_t kind5 = ((ino - 1) | (5ull << l.index_bits)) + 1;
+	uint64_t kind5 = ((ino - 1) | (5ull << l.node_bits)) + 1;
 	assert_int_equal(mmapfs_ino_decode(&l, kind5, &out), -1);
 	/* A directory with an index. */
-	assert_int_equal(mmapfs_ino_decode(&l, ino + 1, &out), -1);
+	uint64_t indexed = ino + (1ull << (l.node_bits + 3));
+	assert_int_equal(mmapfs_ino_decode(&l, indexed, &out), -1);
+}
+
+/* Neighbours differ in the low bits, which the kernel's hash needs. */
+static void neighbours_differ_low(void **state)
+{
+	struct mmapfs_layout l;
+	struct mmapfs_ino a = { 7, MMAPFS_K_NODE, 0 },
+			  b = { 8, MMAPFS_K_NODE, 0 };
+
+	(void)state;
+	mmapfs_layout_init(&l, 10001);
+	assert_true(((mmapfs_ino_encode(&l, &a) ^ mmapfs_ino_encode(&l, &b)) &
+		     0xffff) != 0);
 }
 
 static void layout_scales_with_nodes(void **state)
@@ -132,6 +146,7 @@ int main(void)
 		cmocka_unit_test(root_is_fuse_root),
 		cmocka_unit_test(round_trips),
 		cmocka_unit_test(rejects_forged_numbers),
+		cmocka_unit_test(neighbours_differ_low),
 		cmocka_unit_test(layout_scales_with_nodes),
 		cmocka_unit_test(pieces),
 	};
