@@ -64,6 +64,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fuse_lowlevel.h>
@@ -180,13 +181,25 @@ static void free_queue(struct mmapfs_co *c)
 
 void mmapfs_co_stop(struct mmapfs_co *c)
 {
+	struct timespec deadline;
+
 	if (!c->helper_running)
 		return;
 	pthread_mutex_lock(&c->qlock);
 	c->stopping = true;
 	pthread_cond_signal(&c->qcond);
 	pthread_mutex_unlock(&c->qlock);
-	pthread_join(c->helper, NULL);
+	/*
+	 * The helper may wait in the kernel for a request nobody will answer
+	 * any more (the loop has ended); do not hang the shutdown on it.
+	 */
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 5;
+	if (pthread_timedjoin_np(c->helper, NULL, &deadline) != 0) {
+		log_warn("invalidation thread stuck at shutdown: cancelled");
+		pthread_cancel(c->helper);
+		pthread_join(c->helper, NULL);
+	}
 	c->helper_running = false;
 	free_queue(c);
 }

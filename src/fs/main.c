@@ -18,13 +18,11 @@
 #include "log.h"
 #include "opts.h"
 #include "ops.h"
-#include "readahead.h"
 
 #define EXIT_USAGE 1 /* bad command line or source: nothing mounted */
 #define EXIT_MOUNT 2 /* the mount or the session failed */
 
 #define DEFAULT_MAX_THREADS "-omax_threads=64"
-#define READAHEAD_KB 1024
 #define ENTRY_TIMEOUT 1.0
 #define NAME_TIMEOUT 3600.0
 #define ATTR_TIMEOUT 1.0
@@ -143,16 +141,16 @@ static int serve(struct mmapfs *fs, struct fuse_args *args,
 	mmapfs_co_set_session(&fs->co, se);
 	if (mmapfs_co_start(&fs->co) != 0)
 		goto out_unmount;
-	if (mmapfs_raise_readahead(c->mountpoint, READAHEAD_KB) != 0)
-		log_debug("could not raise the readahead of %s", c->mountpoint);
 	if (fuse_daemonize(c->foreground) != 0)
 		goto out_unmount;
 	if (!c->foreground)
 		mmapfs_log_to_syslog();
 	rc = run_loop(se, c) < 0 ? EXIT_MOUNT : EXIT_SUCCESS;
-	mmapfs_co_stop(&fs->co); /* no notifications after this */
 out_unmount:
+	/* Unmounting first ends requests still pending in the kernel, which
+	 * an invalidation of the helper thread may be waiting for. */
 	fuse_session_unmount(se);
+	mmapfs_co_stop(&fs->co); /* no notifications after this */
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_destroy:
