@@ -154,6 +154,7 @@ int mmapfs_files_get(struct mmapfs_files *f, uint32_t node, mmapio_file **out)
 			goto out;
 		}
 		atomic_store(&s->size_seen, mmapio_size(s->mf));
+		atomic_store(&s->gone_logged, false);
 		f->nmapped++;
 	} else {
 		lru_unlink(f, node);
@@ -197,21 +198,42 @@ uint64_t mmapfs_files_refresh(struct mmapfs_files *f, uint32_t node,
 	return now;
 }
 
+/* Say once that a mapped file was removed, renamed or replaced: it keeps
+ * being served from the mapping, like an open descriptor. */
+static void check_gone(struct mmapfs_fstate *s, const char *path,
+		       const struct stat *mapped)
+{
+	const char *what = NULL;
+	struct stat now;
+
+	if (atomic_load(&s->gone_logged))
+		return;
+	if (mapped->st_nlink == 0)
+		what = "was removed";
+	else if (stat(path, &now) != 0)
+		what = "was renamed or removed";
+	else if (now.st_ino != mapped->st_ino || now.st_dev != mapped->st_dev)
+		what = "was replaced";
+	if (what != NULL && !atomic_exchange(&s->gone_logged, true))
+		log_warn("%s %s; serving the data still mapped", path, what);
+}
+
 int mmapfs_files_stat(struct mmapfs_files *f, uint32_t node, struct stat *st)
 {
 	struct mmapfs_fstate *s = &f->st[node];
+	const char *path = f->tree->nodes[node].path;
+	bool mapped;
 	int rc = 0;
 
 	pthread_mutex_lock(&f->lock);
-	if (s->mf != NULL && fstat(mmapio_fd(s->mf), st) != 0)
+	mapped = s->mf != NULL;
+	if (mapped && fstat(mmapio_fd(s->mf), st) != 0)
 		rc = -errno;
-	else if (s->mf == NULL && stat(f->tree->nodes[node].path, st) != 0)
-		rc = -errno;
-	else if (s->mf != NULL && st->st_nlink == 0 &&
-		 !atomic_exchange(&s->gone_logged, true))
-		log_warn("%s was removed; serving the data still mapped",
-			 f->tree->nodes[node].path);
 	pthread_mutex_unlock(&f->lock);
+	if (!mapped && stat(path, st) != 0)
+		rc = -errno;
+	if (mapped && rc == 0)
+		check_gone(s, path, st);
 	return rc;
 }
 

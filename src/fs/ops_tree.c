@@ -15,36 +15,38 @@
 
 static const char *const view_names[] = { "chunks", "pages" };
 
-/* Child `name` of directory `dir`; 0, or a positive errno. */
+/* Child `name` of directory `dir`: 0, or why there is none. */
 static int resolve(struct mmapfs *fs, const struct mmapfs_ino *dir,
-		   const char *name, struct mmapfs_ino *child)
+		   const char *name, struct mmapfs_ino *child,
+		   enum mmapfs_fail *why)
 {
 	const struct mmapfs_node *n = &fs->tree.nodes[dir->node];
 
 	*child = (struct mmapfs_ino){ dir->node, MMAPFS_K_NODE, 0 };
+	*why = MMAPFS_E_NO_ENTRY;
 	switch (dir->kind) {
 	case MMAPFS_K_NODE:
 		if (n->type != MMAPFS_N_FILE)
 			return mmapfs_tree_child(&fs->tree, dir->node, name,
-						 &child->node) == 0
-				       ? 0
-				       : ENOENT;
+						 &child->node);
 		if (strcmp(name, view_names[0]) == 0)
 			child->kind = MMAPFS_K_CHUNKS;
 		else if (strcmp(name, view_names[1]) == 0)
 			child->kind = MMAPFS_K_PAGES;
 		else
-			return ENOENT;
+			return -1;
 		return 0;
 	case MMAPFS_K_CHUNKS:
 	case MMAPFS_K_PAGES:
+		/* Whether the entry exists (now) is getattr's question. */
 		child->kind = mmapfs_kind_entry_of(dir->kind);
 		if (mmapfs_parse_index_str(name, &child->index) != 0 ||
 		    child->index > mmapfs_layout_max_index(&fs->layout))
-			return ENOENT; /* existence is checked by getattr */
+			return -1;
 		return 0;
 	default:
-		return ENOTDIR;
+		*why = MMAPFS_E_NOT_DIR;
+		return -1;
 	}
 }
 
@@ -58,15 +60,15 @@ void mmapfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct mmapfs *fs = fs_of(req);
 	struct fuse_entry_param e;
 	struct mmapfs_ino dir, child;
+	enum mmapfs_fail why = MMAPFS_E_NO_ENTRY;
 	int err;
 
-	if (decode(fs, parent, &dir) != 0) {
-		mmapfs_reply_fail(req, MMAPFS_E_NO_ENTRY);
+	if (decode(fs, parent, &dir) != 0 ||
+	    resolve(fs, &dir, name, &child, &why) != 0) {
+		mmapfs_reply_fail(req, why);
 		return;
 	}
-	err = resolve(fs, &dir, name, &child);
-	if (err == 0)
-		err = mmapfs_getattr(fs, &child, &e.attr);
+	err = mmapfs_getattr(fs, &child, &e.attr);
 	if (err != 0) {
 		fuse_reply_err(req, err);
 		return;

@@ -6,8 +6,9 @@
 CH=16384
 gen "$T/data.bin" $((4 * CH))
 gen "$T/keep.bin" $((2 * CH))
+gen "$T/moving.bin" $((2 * CH))
 M="$T/mnt"
-mount_fs "$M" -o chunk_size=16K "$T/data.bin" "$T/keep.bin" || exit 1
+mount_fs "$M" -o chunk_size=16K "$T/data.bin" "$T/keep.bin" "$T/moving.bin" || exit 1
 D="$M/data.bin"
 pid=$PID
 
@@ -73,4 +74,12 @@ stat "$M/keep.bin/chunks/1" >/dev/null 2>&1
 exec 9<&-
 check "removed: the daemon is alive" kill -0 "$pid"
 check "removed: the daemon logged it" grep -q "removed" "$LOG"
+
+# Renamed backing file: same, and logged as such.
+exec 9<"$M/moving.bin/chunks/1"
+mv "$T/moving.bin" "$T/moved.bin"
+check "renamed: an open entry still reads the data" sh -c "tail -c $CH '$T/moved.bin' | cmp -s - /dev/fd/9"
+stat "$M/moving.bin/chunks/0" >/dev/null 2>&1
+exec 9<&-
+check "renamed: the daemon logged it" grep -q "moving.bin was renamed" "$LOG"
 umount_fs "$M" "$pid"
