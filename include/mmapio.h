@@ -30,12 +30,20 @@
  *   file no longer backs raises SIGBUS in the caller.
  *
  * Address stability
- *   A mapping never moves while a view (of any kind) is outstanding.  The
- *   library reserves address space beyond the end of the file at open, so
- *   growing the file (mmapio_resize(), mmapio_refresh()) keeps the base
- *   address whenever the new size fits the reservation.  A change that would
- *   move the mapping, or a shrink through mmapio_resize(), fails with -EBUSY
- *   while views are outstanding.
+ *   Memory a pointer was handed out for stays mapped, to the same file,
+ *   until mmapio_close().  The library reserves address space beyond the
+ *   end of the file at open, so growing the file (mmapio_resize(),
+ *   mmapio_refresh()) keeps the base address while the new size fits the
+ *   reservation.  Growth past it maps the file again at a new address and
+ *   keeps the old range mapped too: outstanding views stay valid and, for
+ *   shared mappings, coherent with the new one.  A shrink through
+ *   mmapio_resize() fails with -EBUSY while views are outstanding.
+ *
+ * Concurrency
+ *   Reads and writes take no lock: they load the size in force atomically
+ *   and check bounds against it.  A shrink through mmapio_resize() waits
+ *   for accesses that started before it, so an access sees either the old
+ *   size (and completes) or the new one (-ERANGE), never a cut file.
  */
 #ifndef MMAPIO_H
 #define MMAPIO_H
@@ -68,7 +76,8 @@ extern "C" {
  * Created by mmapio_open(), mmapio_create(), mmapio_open_or_create() or
  * mmapio_open_ex(); destroyed by mmapio_close().  Thread-safe: reads,
  * writes, views and flushes may run concurrently with each other and with
- * mmapio_resize()/mmapio_refresh(), which take an exclusive lock.
+ * mmapio_resize()/mmapio_refresh() (see "Concurrency" above).  Files up to
+ * 2^56 - 1 bytes are supported.
  */
 typedef struct mmapio_file mmapio_file;
 
@@ -206,7 +215,8 @@ MMAPIO_API size_t mmapio_page_size(void);
 /*
  * Copy [off, off + len) of the file into dst.
  * Errors: -ERANGE out of bounds; -EIO if a page is no longer backed by the
- * file (truncated underneath; the process is not killed).
+ * file (truncated underneath; the process is not killed); -ENOMEM on a
+ * thread's first access if its small bookkeeping slot cannot be allocated.
  */
 MMAPIO_API int mmapio_read(mmapio_file *f, uint64_t off, void *dst, size_t len);
 
@@ -267,10 +277,10 @@ MMAPIO_API int mmapio_flush_async(mmapio_file *f, uint64_t off, uint64_t len,
 
 /*
  * Set the file's size to new_size and remap; data in [0, min(old, new))
- * is kept, growth reads as zeros.  Waits for concurrent reads and writes.
- * Errors: -EBADF (RO or COW handle), -EINVAL (new_size 0), -EBUSY (views
- * outstanding and the change would shrink or move the mapping), and
- * ftruncate(2)/mmap(2) errors.  On error the handle is unchanged.
+ * is kept, growth reads as zeros.  A shrink waits for reads and writes in
+ * progress.  Errors: -EBADF (RO or COW handle), -EINVAL (new_size 0),
+ * -EBUSY (shrink with views, segments or iterators outstanding), -EFBIG,
+ * and ftruncate(2)/mmap(2) errors.  On error the handle is unchanged.
  */
 MMAPIO_API int mmapio_resize(mmapio_file *f, uint64_t new_size);
 
@@ -280,7 +290,8 @@ MMAPIO_API int mmapio_resize(mmapio_file *f, uint64_t new_size);
  * accesses past the new end fail with -ERANGE, and pages already mapped
  * there stay mapped (raw pointers into them fault with SIGBUS).
  * @new_size  receives the size now in force (may be NULL).
- * Errors: -EBUSY (growth needs a move while views are outstanding; the old
+ * Errors: -EFBIG (a copy-on-write handle cannot grow past the address
+ * space reserved at open, since its private pages cannot move; the old
  * size stays in force), fstat(2)/mmap(2) errors.
  */
 MMAPIO_API int mmapio_refresh(mmapio_file *f, uint64_t *new_size);
@@ -292,10 +303,9 @@ MMAPIO_API int mmapio_refresh(mmapio_file *f, uint64_t *new_size);
 /*
  * A zero-copy window into the mapping: `data` points at file offset `off`,
  * `len` bytes long.  `data` is writable only for views acquired with
- * mmapio_view_acquire_mut().  A view keeps the mapping in place until
- * mmapio_view_release(); keep views short-lived, since resizes that need
- * to move the mapping fail with -EBUSY meanwhile.  Raw accesses are not
- * SIGBUS-guarded.  The struct is the caller's; the memory is the handle's.
+ * mmapio_view_acquire_mut().  The memory stays mapped until mmapio_close();
+ * the view itself only blocks shrinking (and closing) until
+ * mmapio_view_release().  Raw accesses are not SIGBUS-guarded.  The struct is the caller's; the memory is the handle's.
  */
 typedef struct {
 	void *data;

@@ -28,23 +28,6 @@ int mmapio__populate_read(uint8_t *addr, size_t len)
 	}
 }
 
-int mmapio__rwlock_init(pthread_rwlock_t *lock)
-{
-	pthread_rwlockattr_t attr;
-	int rc;
-
-	rc = pthread_rwlockattr_init(&attr);
-	if (rc != 0)
-		return -rc;
-#ifdef __GLIBC__ /* an enum there, not a macro */
-	pthread_rwlockattr_setkind_np(
-		&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-#endif
-	rc = pthread_rwlock_init(lock, &attr);
-	pthread_rwlockattr_destroy(&attr);
-	return -rc;
-}
-
 const char *mmapio__errno_text(int err)
 {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)

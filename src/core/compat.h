@@ -15,15 +15,6 @@
  */
 int mmapio__populate_read(uint8_t *addr, size_t len);
 
-#include <pthread.h>
-
-/*
- * Initialise a rwlock that prefers writers where the C library offers it,
- * so a steady stream of readers cannot starve resize and refresh.  Callers
- * must never take it shared twice in one thread.  Returns 0 or -errno.
- */
-int mmapio__rwlock_init(pthread_rwlock_t *lock);
-
 /* A static description of a positive errno value, or NULL if unknown. */
 const char *mmapio__errno_text(int err);
 

@@ -5,9 +5,10 @@
  * Layout of a mapping: at open the library reserves address space
  * (PROT_NONE, no memory committed) larger than the file and maps the file
  * over the start of it with MAP_FIXED.  Growth maps more of the file into
- * the reservation, so the base address stays put and outstanding views
- * remain valid.  Only growth past the reservation moves the mapping, and
- * that is refused while views exist.
+ * the reservation, so the base address stays put.  Growth past the
+ * reservation maps the file again in a larger one (a new generation) and
+ * keeps the old range mapped until close, so no pointer a reader or a view
+ * holds ever dangles.  See "Concurrency" in mmapio_i.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 #include "compat.h"
 #include "guard.h"
 #include "mmapio_i.h"
+#include "readers.h"
 #include "sys.h"
 
 #define MIN_RESERVE (64ull << 20)
@@ -84,19 +86,6 @@ static int map_file_range(mmapio_file *f, uint8_t *base, uint64_t from,
 	return 0;
 }
 
-/* Give [from, to) of the mapping back to the reservation. */
-static void unmap_file_range(mmapio_file *f, uint64_t from, uint64_t to)
-{
-	if (to <= from)
-		return;
-	/* On failure the pages stay mapped past the end: harmless. */
-	if (mmapio__sys.mmap(f->base + from, (size_t)(to - from), PROT_NONE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
-				     MAP_FIXED,
-			     -1, 0) != MAP_FAILED)
-		f->mapped = from;
-}
-
 /*
  * Reserve fresh address space for a file of `size` bytes and map the file
  * at its start.  `reserve` 0 means the default; if that much address space
@@ -129,37 +118,45 @@ static int map_fresh(mmapio_file *f, uint64_t size, uint64_t reserve,
 	return 0;
 }
 
+/* Publish (generation, size) for readers. */
+static void publish(mmapio_file *f, unsigned gen, uint64_t size)
+{
+	atomic_store(&f->state, (uint64_t)gen << MMAPIO_SIZE_BITS | size);
+}
+
 /*
- * Make [0, page_up(size)) mapped: in place when the reservation allows,
- * else by moving the whole mapping to a new reservation, which is refused
- * while views are outstanding.  Caller holds f->lock exclusively.  On error
- * nothing changed.
+ * Make [0, page_up(size)) of the file mapped in the newest generation: in
+ * place when the reservation allows, else in a new generation.  Caller
+ * holds f->resize_mu and publishes the size afterwards.  On error nothing
+ * changed.
+ *
+ * A copy-on-write mapping cannot start a new generation: its private pages
+ * would not follow, so it is limited to the reservation made at open
+ * (-EFBIG past it).
  */
 static int map_up_to(mmapio_file *f, uint64_t size)
 {
+	struct mmapio_gen *g = &f->gens[f->ngens - 1];
 	uint64_t want = mmapio__page_up(size);
-	uint64_t reserved;
-	uint8_t *nbase = NULL;
+	struct mmapio_gen next;
 	int rc;
 
-	if (size > SIZE_MAX || want < size)
+	if (size > MMAPIO_SIZE_MASK || size > SIZE_MAX || want < size)
 		return -EFBIG;
 	if (want <= f->mapped)
 		return 0;
-	if (want <= f->reserved) {
-		rc = map_file_range(f, f->base, f->mapped, want);
+	if (want <= g->reserved) {
+		rc = map_file_range(f, g->base, f->mapped, want);
 		if (rc == 0)
 			f->mapped = want;
 		return rc;
 	}
-	if (atomic_load(&f->views) != 0)
-		return -EBUSY;
-	rc = map_fresh(f, size, 0, &nbase, &reserved);
+	if (f->mode == MMAPIO_COW || f->ngens == MMAPIO_MAX_GENS)
+		return -EFBIG;
+	rc = map_fresh(f, size, 0, &next.base, &next.reserved);
 	if (rc != 0)
 		return rc;
-	mmapio__sys.munmap(f->base, (size_t)f->reserved);
-	f->base = nbase;
-	f->reserved = reserved;
+	f->gens[f->ngens++] = next;
 	f->mapped = want;
 	return 0;
 }
@@ -311,10 +308,13 @@ static void apply_open_hints(mmapio_file *f, unsigned flags)
 
 static void file_free(mmapio_file *f)
 {
+	unsigned i;
+
 	if (f == NULL)
 		return;
-	if (f->base != NULL)
-		mmapio__sys.munmap(f->base, (size_t)f->reserved);
+	for (i = 0; i < f->ngens; i++)
+		mmapio__sys.munmap(f->gens[i].base,
+				   (size_t)f->gens[i].reserved);
 	if (f->fd >= 0)
 		close(f->fd);
 	free(f->path);
@@ -327,7 +327,7 @@ int mmapio_open_ex(mmapio_file **out, const char *path,
 	static const mmapio_options defaults;
 	const mmapio_options *o = opts != NULL ? opts : &defaults;
 	mmapio_file *f = NULL;
-	bool created = false, flusher = false, lock = false;
+	bool created = false, flusher = false, mutex = false;
 	struct stat st;
 	int rc;
 
@@ -345,17 +345,17 @@ int mmapio_open_ex(mmapio_file **out, const char *path,
 		return -ENOMEM;
 	f->fd = -1;
 	f->mode = o->mode;
-	atomic_init(&f->size, 0);
+	atomic_init(&f->state, 0);
 	atomic_init(&f->views, 0);
 	f->path = strdup(path);
 	if (f->path == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
-	rc = mmapio__rwlock_init(&f->lock);
+	rc = -pthread_mutex_init(&f->resize_mu, NULL);
 	if (rc != 0)
 		goto fail;
-	lock = true;
+	mutex = true;
 	rc = mmapio__flusher_init(&f->flusher);
 	if (rc != 0)
 		goto fail;
@@ -381,12 +381,17 @@ int mmapio_open_ex(mmapio_file **out, const char *path,
 		st.st_size = (off_t)o->size;
 	}
 
-	rc = map_fresh(f, (uint64_t)st.st_size, o->reserve, &f->base,
-		       &f->reserved);
+	if ((uint64_t)st.st_size > MMAPIO_SIZE_MASK) {
+		rc = -EFBIG;
+		goto fail;
+	}
+	rc = map_fresh(f, (uint64_t)st.st_size, o->reserve, &f->gens[0].base,
+		       &f->gens[0].reserved);
 	if (rc != 0)
 		goto fail;
+	f->ngens = 1;
 	f->mapped = mmapio__page_up((uint64_t)st.st_size);
-	atomic_store(&f->size, (uint64_t)st.st_size);
+	publish(f, 0, (uint64_t)st.st_size);
 
 	if (o->flush.kind != MMAPIO_FLUSH_NEVER) {
 		rc = mmapio_set_flush_policy(f, &o->flush);
@@ -400,8 +405,8 @@ int mmapio_open_ex(mmapio_file **out, const char *path,
 fail:
 	if (flusher)
 		mmapio__flusher_destroy(f);
-	if (lock)
-		pthread_rwlock_destroy(&f->lock);
+	if (mutex)
+		pthread_mutex_destroy(&f->resize_mu);
 	if (created)
 		unlink(path);
 	file_free(f);
@@ -447,7 +452,7 @@ int mmapio_close(mmapio_file *f)
 		return -EBUSY;
 	mmapio__flusher_destroy(f);
 	rc = mmapio_flush(f);
-	pthread_rwlock_destroy(&f->lock);
+	pthread_mutex_destroy(&f->resize_mu);
 	file_free(f);
 	return rc;
 }
@@ -456,7 +461,7 @@ int mmapio_close(mmapio_file *f)
 
 uint64_t mmapio_size(const mmapio_file *f)
 {
-	return atomic_load_explicit(&f->size, memory_order_relaxed);
+	return mmapio__snap(f).size;
 }
 
 mmapio_mode mmapio_mode_of(const mmapio_file *f)
@@ -476,76 +481,113 @@ const char *mmapio_path(const mmapio_file *f)
 
 /* ---- reads and writes --------------------------------------------------- */
 
+/*
+ * Reads and writes announce themselves (readers.h) so that a shrink waits
+ * for them: an access either sees the old size and finishes before the file
+ * is cut, or sees the new size.  Only an external truncation can make the
+ * copy fault, and then it returns -EIO.
+ */
 int mmapio_read(mmapio_file *f, uint64_t off, void *dst, size_t len)
 {
+	struct mmapio_reader *r = mmapio__read_begin(f);
+	struct mmapio_snap s;
 	int rc;
 
-	pthread_rwlock_rdlock(&f->lock);
-	if (!mmapio__in_bounds(off, len, mmapio__size_locked(f)))
+	if (r == NULL)
+		return -ENOMEM;
+	s = mmapio__snap(f);
+	if (!mmapio__in_bounds(off, len, s.size))
 		rc = -ERANGE;
 	else
-		rc = mmapio__guarded_copy(dst, f->base + off, len);
-	pthread_rwlock_unlock(&f->lock);
+		rc = mmapio__guarded_copy(dst, s.base + off, len);
+	mmapio__read_end(r);
 	return rc;
 }
 
 int mmapio_write(mmapio_file *f, uint64_t off, const void *src, size_t len)
 {
+	struct mmapio_reader *r;
+	struct mmapio_snap s;
 	int rc;
 
 	if (f->mode == MMAPIO_RO)
 		return -EBADF;
-	pthread_rwlock_rdlock(&f->lock);
-	if (!mmapio__in_bounds(off, len, mmapio__size_locked(f)))
+	r = mmapio__read_begin(f);
+	if (r == NULL)
+		return -ENOMEM;
+	s = mmapio__snap(f);
+	if (!mmapio__in_bounds(off, len, s.size))
 		rc = -ERANGE;
 	else
-		rc = mmapio__guarded_copy(f->base + off, src, len);
+		rc = mmapio__guarded_copy(s.base + off, src, len);
+	mmapio__read_end(r);
 	if (rc == 0)
-		rc = mmapio__flusher_wrote(f, off, len);
-	pthread_rwlock_unlock(&f->lock);
+		rc = mmapio__flusher_wrote(f, s, off, len);
 	return rc;
 }
 
 /* ---- size changes ------------------------------------------------------- */
 
+/*
+ * Shrink: publish the smaller size, then look for views (both seq_cst, the
+ * mirror of mmapio__view_get()) and put the old size back if any is
+ * outstanding; then wait for reads and writes that may still use the old
+ * size before cutting the file.  Pages past the new end stay mapped (see
+ * file comment).
+ */
+static int shrink_locked(mmapio_file *f, unsigned gen, uint64_t old,
+			 uint64_t new_size)
+{
+	int rc;
+
+	if (atomic_load(&f->views) != 0)
+		return -EBUSY;
+	publish(f, gen, new_size);
+	if (atomic_load(&f->views) != 0) {
+		publish(f, gen, old);
+		return -EBUSY;
+	}
+	mmapio__readers_wait(f);
+	rc = truncate_retry(f->fd, new_size);
+	if (rc != 0)
+		publish(f, gen, old);
+	return rc;
+}
+
+static int grow_locked(mmapio_file *f, uint64_t old, uint64_t new_size)
+{
+	int rc = truncate_retry(f->fd, new_size);
+
+	if (rc != 0)
+		return rc;
+	rc = map_up_to(f, new_size);
+	if (rc != 0) {
+		(void)truncate_retry(f->fd, old);
+		return rc;
+	}
+	publish(f, f->ngens - 1, new_size);
+	return 0;
+}
+
 int mmapio_resize(mmapio_file *f, uint64_t new_size)
 {
 	uint64_t old;
-	int rc;
+	int rc = 0;
 
 	if (f->mode != MMAPIO_RW)
 		return -EBADF;
 	if (new_size == 0)
 		return -EINVAL;
-	if (new_size > (uint64_t)INT64_MAX || new_size > SIZE_MAX)
+	if (new_size > MMAPIO_SIZE_MASK || new_size > SIZE_MAX)
 		return -EFBIG;
 
-	pthread_rwlock_wrlock(&f->lock);
-	old = mmapio__size_locked(f);
-	if (new_size < old && atomic_load(&f->views) != 0) {
-		rc = -EBUSY;
-		goto out;
-	}
-	if (new_size > old && mmapio__page_up(new_size) > f->reserved &&
-	    atomic_load(&f->views) != 0) {
-		rc = -EBUSY;
-		goto out;
-	}
-	rc = truncate_retry(f->fd, new_size);
-	if (rc != 0)
-		goto out;
-	if (new_size > old) {
-		rc = map_up_to(f, new_size);
-		if (rc != 0) {
-			(void)truncate_retry(f->fd, old);
-			goto out;
-		}
-	} else {
-		unmap_file_range(f, mmapio__page_up(new_size), f->mapped);
-	}
-	atomic_store(&f->size, new_size);
-out:
-	pthread_rwlock_unlock(&f->lock);
+	pthread_mutex_lock(&f->resize_mu);
+	old = mmapio_size(f);
+	if (new_size < old)
+		rc = shrink_locked(f, f->ngens - 1, old, new_size);
+	else if (new_size > old)
+		rc = grow_locked(f, old, new_size);
+	pthread_mutex_unlock(&f->resize_mu);
 	return rc;
 }
 
@@ -558,16 +600,14 @@ int mmapio_refresh(mmapio_file *f, uint64_t *new_size)
 	if (mmapio__sys.fstat(f->fd, &st) != 0)
 		return -errno;
 	now = (uint64_t)st.st_size;
-	if (now == mmapio_size(f))
-		goto out;
-
-	pthread_rwlock_wrlock(&f->lock);
-	/* Pages past a new, smaller end stay mapped: views may point there. */
-	rc = map_up_to(f, now);
-	if (rc == 0)
-		atomic_store(&f->size, now);
-	pthread_rwlock_unlock(&f->lock);
-out:
+	if (now != mmapio_size(f)) {
+		pthread_mutex_lock(&f->resize_mu);
+		/* Past a new, smaller end pages stay mapped: see file comment. */
+		rc = map_up_to(f, now);
+		if (rc == 0)
+			publish(f, f->ngens - 1, now);
+		pthread_mutex_unlock(&f->resize_mu);
+	}
 	if (new_size != NULL)
 		*new_size = mmapio_size(f);
 	return rc;

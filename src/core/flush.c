@@ -21,7 +21,8 @@ struct mmapio_async_req {
 	void *arg;
 };
 
-int mmapio__sync_locked(mmapio_file *f, uint64_t off, uint64_t len)
+int mmapio__sync(mmapio_file *f, struct mmapio_snap s, uint64_t off,
+		 uint64_t len)
 {
 	uint64_t start, end;
 
@@ -29,38 +30,32 @@ int mmapio__sync_locked(mmapio_file *f, uint64_t off, uint64_t len)
 		return 0;
 	start = mmapio__page_down(off);
 	end = mmapio__page_up(off + len);
-	if (end > f->mapped)
-		end = f->mapped;
+	if (end > mmapio__page_up(s.size))
+		end = mmapio__page_up(s.size);
 	if (start >= end)
 		return 0;
-	if (mmapio__sys.msync(f->base + start, end - start, MS_SYNC) != 0)
+	if (mmapio__sys.msync(s.base + start, end - start, MS_SYNC) != 0)
 		return -errno;
 	return 0;
 }
 
 int mmapio_flush(mmapio_file *f)
 {
-	int rc;
+	struct mmapio_snap s;
 
 	if (f->mode != MMAPIO_RW)
 		return 0;
-	pthread_rwlock_rdlock(&f->lock);
-	rc = mmapio__sync_locked(f, 0, mmapio__size_locked(f));
-	pthread_rwlock_unlock(&f->lock);
-	return rc;
+	s = mmapio__snap(f);
+	return mmapio__sync(f, s, 0, s.size);
 }
 
 int mmapio_flush_range(mmapio_file *f, uint64_t off, uint64_t len)
 {
-	int rc;
+	struct mmapio_snap s = mmapio__snap(f);
 
-	pthread_rwlock_rdlock(&f->lock);
-	if (!mmapio__in_bounds(off, len, mmapio__size_locked(f)))
-		rc = -ERANGE;
-	else
-		rc = mmapio__sync_locked(f, off, len);
-	pthread_rwlock_unlock(&f->lock);
-	return rc;
+	if (!mmapio__in_bounds(off, len, s.size))
+		return -ERANGE;
+	return mmapio__sync(f, s, off, len);
 }
 
 int mmapio_mark_dirty(mmapio_file *f, uint64_t off, uint64_t len)
@@ -256,22 +251,21 @@ static bool count_and_check(struct mmapio_flusher *fl, uint64_t add)
 	return due;
 }
 
-int mmapio__flusher_wrote(mmapio_file *f, uint64_t off, uint64_t len)
+int mmapio__flusher_wrote(mmapio_file *f, struct mmapio_snap s, uint64_t off,
+			  uint64_t len)
 {
 	struct mmapio_flusher *fl = &f->flusher;
 
 	switch (atomic_load_explicit(&fl->kind, memory_order_relaxed)) {
 	case MMAPIO_FLUSH_ALWAYS:
-		return mmapio__sync_locked(f, off, len);
+		return mmapio__sync(f, s, off, len);
 	case MMAPIO_FLUSH_BYTES:
 		if (count_and_check(fl, len))
-			return mmapio__sync_locked(f, 0,
-						   mmapio__size_locked(f));
+			return mmapio__sync(f, s, 0, s.size);
 		return 0;
 	case MMAPIO_FLUSH_WRITES:
 		if (count_and_check(fl, 1))
-			return mmapio__sync_locked(f, 0,
-						   mmapio__size_locked(f));
+			return mmapio__sync(f, s, 0, s.size);
 		return 0;
 	case MMAPIO_FLUSH_INTERVAL:
 		atomic_store_explicit(&fl->dirty, true, memory_order_relaxed);

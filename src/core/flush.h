@@ -13,6 +13,7 @@
 #include "mmapio.h"
 
 struct mmapio_async_req;
+struct mmapio_snap;
 
 struct mmapio_flusher {
 	/* The policy, read on every write without a lock. */
@@ -36,9 +37,10 @@ int mmapio__flusher_init(struct mmapio_flusher *fl);
 void mmapio__flusher_destroy(struct mmapio_file *f);
 
 /*
- * Account a write of [off, off + len) that just completed and flush as the
- * policy demands.  Caller holds f->lock (shared).
+ * Account a write of [off, off + len) that just completed through snapshot
+ * `s` and flush as the policy demands.
  */
-int mmapio__flusher_wrote(struct mmapio_file *f, uint64_t off, uint64_t len);
+int mmapio__flusher_wrote(struct mmapio_file *f, struct mmapio_snap s,
+			  uint64_t off, uint64_t len);
 
 #endif /* MMAPIO_FLUSH_H */

@@ -9,10 +9,10 @@
 #include "mmapio_i.h"
 #include "sys.h"
 
-int mmapio__page_range_locked(mmapio_file *f, uint64_t off, uint64_t len,
-			      uint8_t **addr, size_t *plen)
+int mmapio__page_range(struct mmapio_snap s, uint64_t off, uint64_t len,
+		       uint8_t **addr, size_t *plen)
 {
-	uint64_t size = mmapio__size_locked(f);
+	uint64_t size = s.size;
 	uint64_t start, end;
 
 	if (len == 0 && off <= size)
@@ -21,9 +21,9 @@ int mmapio__page_range_locked(mmapio_file *f, uint64_t off, uint64_t len,
 		return -ERANGE;
 	start = mmapio__page_down(off);
 	end = mmapio__page_up(off + len);
-	if (end > f->mapped)
-		end = f->mapped;
-	*addr = f->base + start;
+	if (end > mmapio__page_up(size))
+		end = mmapio__page_up(size);
+	*addr = s.base + start;
 	*plen = end > start ? (size_t)(end - start) : 0;
 	return 0;
 }
@@ -59,11 +59,9 @@ int mmapio_advise(mmapio_file *f, uint64_t off, uint64_t len,
 
 	if (adv < 0)
 		return -EINVAL;
-	pthread_rwlock_rdlock(&f->lock);
-	rc = mmapio__page_range_locked(f, off, len, &addr, &plen);
+	rc = mmapio__page_range(mmapio__snap(f), off, len, &addr, &plen);
 	if (rc == 0 && plen != 0 && mmapio__sys.madvise(addr, plen, adv) != 0)
 		rc = -errno;
-	pthread_rwlock_unlock(&f->lock);
 	return rc;
 }
 
@@ -73,12 +71,10 @@ static int lock_range(mmapio_file *f, uint64_t off, uint64_t len, bool pin)
 	size_t plen;
 	int rc;
 
-	pthread_rwlock_rdlock(&f->lock);
-	rc = mmapio__page_range_locked(f, off, len, &addr, &plen);
+	rc = mmapio__page_range(mmapio__snap(f), off, len, &addr, &plen);
 	if (rc == 0 && plen != 0 &&
 	    (pin ? mlock(addr, plen) : munlock(addr, plen)) != 0)
 		rc = -errno;
-	pthread_rwlock_unlock(&f->lock);
 	return rc;
 }
 
@@ -98,10 +94,8 @@ int mmapio_prewarm(mmapio_file *f, uint64_t off, uint64_t len)
 	size_t plen;
 	int rc;
 
-	pthread_rwlock_rdlock(&f->lock);
-	rc = mmapio__page_range_locked(f, off, len, &addr, &plen);
+	rc = mmapio__page_range(mmapio__snap(f), off, len, &addr, &plen);
 	if (rc == 0 && plen != 0)
 		rc = mmapio__populate_read(addr, plen);
-	pthread_rwlock_unlock(&f->lock);
 	return rc;
 }

@@ -12,26 +12,28 @@
 int mmapio__view_get(mmapio_file *f, uint64_t off, uint64_t len, bool writable,
 		     mmapio_view *view)
 {
-	int rc = 0;
+	struct mmapio_snap s;
 
-	if (view == NULL)
-		return -EINVAL;
-	if (len > SIZE_MAX)
+	if (view == NULL || len > SIZE_MAX)
 		return -EINVAL;
 	if (writable && f->mode == MMAPIO_RO)
 		return -EBADF;
-	pthread_rwlock_rdlock(&f->lock);
-	if (!mmapio__in_bounds(off, len, mmapio__size_locked(f))) {
-		rc = -ERANGE;
-	} else {
-		atomic_fetch_add(&f->views, 1);
-		view->data = len != 0 ? f->base + off : NULL;
-		view->len = (size_t)len;
-		view->off = off;
-		view->file = f;
+	/*
+	 * Count first, then look at the size (both seq_cst): a concurrent
+	 * shrink either sees this view and backs off, or published its
+	 * smaller size before we look.  See "Concurrency" in mmapio_i.h.
+	 */
+	atomic_fetch_add(&f->views, 1);
+	s = mmapio__decode(f, atomic_load(&f->state));
+	if (!mmapio__in_bounds(off, len, s.size)) {
+		atomic_fetch_sub(&f->views, 1);
+		return -ERANGE;
 	}
-	pthread_rwlock_unlock(&f->lock);
-	return rc;
+	view->data = len != 0 ? s.base + off : NULL;
+	view->len = (size_t)len;
+	view->off = off;
+	view->file = f;
+	return 0;
 }
 
 void mmapio__view_put(mmapio_file *f)
