@@ -43,6 +43,9 @@
  *     on the other write, which queues it for the helper thread once it
  *     has replied.  Writes racing on the same bytes have no defined order,
  *     so this delay does not break the guarantee for writes that returned.
+ *     A write leaves the list before its reply (see write_begin), so the
+ *     writer's *next* write never counts as concurrent with it: the
+ *     stress test caught exactly that as stale reads.
  *
  *  5. An invalidation may also wait for a READ that the kernel has queued
  *     for the alias (readahead or an mmap fault keep the page locked until
@@ -363,6 +366,19 @@ static size_t plan_locked(struct mmapfs_co *c, struct mmapfs_co_node *n,
 	return nt;
 }
 
+/* Take w out of the in-flight list; under the node's lock. */
+static void unregister_locked(struct mmapfs_co_node *n,
+			      struct mmapfs_co_write *w)
+{
+	for (struct mmapfs_co_write **pp = &n->writes; *pp != NULL;
+	     pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			return;
+		}
+	}
+}
+
 void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w)
 {
 	struct mmapfs_co_node *n = &c->nodes[w->node];
@@ -386,21 +402,22 @@ void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w)
 			enqueue(c, t[i].ino, t[i].off, t[i].len, NULL);
 	}
 	free(t);
+
+	/*
+	 * Out of the list before the reply, not after: once replied, the
+	 * writer may write again at once, and a lingering record would make
+	 * that next write (or its alias) look concurrent with this one and
+	 * defer an invalidation that must not wait (rule 4).  Nothing blocks
+	 * between here and the reply, so a writer that now invalidates our
+	 * inode waits at most for that reply.
+	 */
+	pthread_mutex_lock(&n->lock);
+	unregister_locked(n, w);
+	pthread_mutex_unlock(&n->lock);
 }
 
 void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w)
 {
-	struct mmapfs_co_node *n = &c->nodes[w->node];
-	struct mmapfs_co_write **pp;
-
-	pthread_mutex_lock(&n->lock);
-	for (pp = &n->writes; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == w) {
-			*pp = w->next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&n->lock);
 	if (w->defer_hi > w->defer_lo)
 		enqueue(c, w->ino, w->defer_lo - w->entry_off,
 			w->defer_hi - w->defer_lo, NULL);

@@ -65,7 +65,8 @@ void mmapfs_co_released(struct mmapfs_co *c, uint32_t node, uint64_t ino);
  */
 void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w);
 
-/* Call after replying to the write. */
+/* Call after replying to the write: queues what a concurrent overlapping
+ * write could not drop while this one held its pages (rule 4). */
 void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w);
 
 /*

@@ -138,13 +138,15 @@ static int serve(struct mmapfs *fs, struct fuse_args *args,
 		goto out_destroy;
 	if (fuse_session_mount(se, c->mountpoint) != 0)
 		goto out_signals;
-	mmapfs_co_set_session(&fs->co, se);
-	if (mmapfs_co_start(&fs->co) != 0)
-		goto out_unmount;
+	/* Threads do not survive the fork of fuse_daemonize(): start the
+	 * helper after it. */
 	if (fuse_daemonize(c->foreground) != 0)
 		goto out_unmount;
 	if (!c->foreground)
 		mmapfs_log_to_syslog();
+	mmapfs_co_set_session(&fs->co, se);
+	if (mmapfs_co_start(&fs->co) != 0)
+		goto out_unmount;
 	rc = run_loop(se, c) < 0 ? EXIT_MOUNT : EXIT_SUCCESS;
 out_unmount:
 	/* Unmounting first ends requests still pending in the kernel, which

@@ -17,6 +17,9 @@
  *   fsprobe fill FILE BYTE [fsync]      overwrite FILE with BYTE
  *   fsprobe truncread ENTRY BACKING SIZE  truncate under an open entry:
  *                                       its reads give EIO or 0 bytes
+ *   fsprobe stress DIR CHUNKS PPC THREADS ROUNDS
+ *                                       random writes and checked reads
+ *                                       through every alias (see below)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -606,6 +609,171 @@ static int cmd_truncread(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Stress: DIR is <mount>/<name> of a file of CHUNKS chunks of PPC pages.
+ * Thread t owns the pages p with p % THREADS == t and keeps a model of
+ * them.  Each round it writes a random range of one of its pages through
+ * a random alias (the page entry, the chunk entry, or a shared mmap of the
+ * page entry followed by msync), then reads the whole page back through
+ * the chunk's descriptor, a mapping of the chunk and the page entry, all
+ * opened before, while the other threads write the neighbouring pages
+ * through the same chunks.  Every read must equal the model.
+ */
+struct stress {
+	const char *dir;
+	long chunks, ppc, threads, rounds, page;
+	int *chunk_fd;		   /* shared, opened O_RDWR */
+	unsigned char **chunk_map; /* shared read-only mappings */
+	long t;
+	long errors;
+};
+
+static const char *const how_name[] = { "the page entry", "the chunk entry",
+					"mmap of the page entry" };
+
+static int stress_open_page(const struct stress *st, long p, int flags)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/pages/%ld", st->dir, p);
+	return open(path, flags);
+}
+
+static long stress_check(struct stress *st, long p, const unsigned char *m,
+			 unsigned char *buf, int pfd, long round, int how)
+{
+	long c = p / st->ppc, in = (p % st->ppc) * st->page, errs = 0;
+
+	if (pread(st->chunk_fd[c], buf, (size_t)st->page, in) != st->page ||
+	    memcmp(buf, m, (size_t)st->page) != 0)
+		errs += fail("round %ld: page %ld stale through chunks/%ld "
+			     "(written via %s)",
+			     round, p, c, how_name[how]);
+	if (memcmp(st->chunk_map[c] + in, m, (size_t)st->page) != 0)
+		errs += fail("round %ld: page %ld stale through mmap of "
+			     "chunks/%ld",
+			     round, p, c);
+	if (pread(pfd, buf, (size_t)st->page, 0) != st->page ||
+	    memcmp(buf, m, (size_t)st->page) != 0)
+		errs += fail("round %ld: page %ld stale through pages/%ld "
+			     "(written via %s)",
+			     round, p, p, how_name[how]);
+	return errs;
+}
+
+static void *stress_main(void *arg)
+{
+	struct stress *st = arg;
+	long npages = st->chunks * st->ppc, mine = 0;
+	unsigned seed = (unsigned)(st->t * 7919 + 1);
+	unsigned char *model = calloc((size_t)npages, (size_t)st->page);
+	unsigned char *buf = malloc((size_t)st->page);
+
+	/* Start from what the file holds now. */
+	for (long p = st->t; p < npages; p += st->threads, mine++) {
+		int fd = stress_open_page(st, p, O_RDONLY);
+
+		if (fd < 0 || pread(fd, model + p * st->page, (size_t)st->page,
+				    0) != st->page)
+			st->errors += fail("page %ld: %s", p, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	for (long r = 0; r < st->rounds && st->errors == 0 && mine > 0; r++) {
+		long p = st->t + st->threads * (rand_r(&seed) % mine);
+		long off = rand_r(&seed) % st->page;
+		long len = 1 + rand_r(&seed) % (st->page - off);
+		long c = p / st->ppc, in = (p % st->ppc) * st->page;
+		unsigned char *m = model + p * st->page;
+		int how = rand_r(&seed) % 3, pfd;
+
+		for (long i = 0; i < len; i++)
+			m[off + i] = (unsigned char)rand_r(&seed);
+		pfd = stress_open_page(st, p, O_RDWR);
+		if (pfd < 0) {
+			st->errors +=
+				fail("open page %ld: %s", p, strerror(errno));
+			break;
+		}
+		if (how == 0 && pwrite(pfd, m + off, (size_t)len, off) != len)
+			st->errors += fail("write pages/%ld", p);
+		if (how == 1 && pwrite(st->chunk_fd[c], m + off, (size_t)len,
+				       in + off) != len)
+			st->errors += fail("write chunks/%ld", c);
+		if (how == 2) {
+			unsigned char *w = mmap(NULL, (size_t)st->page,
+						PROT_READ | PROT_WRITE,
+						MAP_SHARED, pfd, 0);
+			if (w == MAP_FAILED) {
+				st->errors += fail("mmap pages/%ld", p);
+			} else {
+				memcpy(w + off, m + off, (size_t)len);
+				if (msync(w, (size_t)st->page, MS_SYNC) != 0)
+					st->errors += fail("msync");
+				munmap(w, (size_t)st->page);
+			}
+		}
+		st->errors += stress_check(st, p, m, buf, pfd, r, how);
+		close(pfd);
+	}
+	free(model);
+	free(buf);
+	return NULL;
+}
+
+static int cmd_stress(int argc, char **argv)
+{
+	struct stress base, *st;
+	pthread_t *tids;
+	long errs = 0;
+	char path[4096];
+
+	if (argc < 5)
+		return fail("usage: stress DIR CHUNKS PPC THREADS ROUNDS");
+	base = (struct stress){ .dir = argv[0],
+				.chunks = atol(argv[1]),
+				.ppc = atol(argv[2]),
+				.threads = atol(argv[3]),
+				.rounds = atol(argv[4]),
+				.page = sysconf(_SC_PAGESIZE) };
+	base.chunk_fd = calloc((size_t)base.chunks, sizeof(int));
+	base.chunk_map = calloc((size_t)base.chunks, sizeof(void *));
+	st = calloc((size_t)base.threads, sizeof(*st));
+	tids = calloc((size_t)base.threads, sizeof(*tids));
+	for (long c = 0; c < base.chunks; c++) {
+		size_t len = (size_t)(base.ppc * base.page);
+
+		snprintf(path, sizeof(path), "%s/chunks/%ld", base.dir, c);
+		base.chunk_fd[c] = open(path, O_RDWR);
+		if (base.chunk_fd[c] < 0)
+			return fail("open %s: %s", path, strerror(errno));
+		base.chunk_map[c] = mmap(NULL, len, PROT_READ, MAP_SHARED,
+					 base.chunk_fd[c], 0);
+		if (base.chunk_map[c] == MAP_FAILED)
+			return fail("mmap %s: %s", path, strerror(errno));
+	}
+	for (long t = 0; t < base.threads; t++) {
+		st[t] = base;
+		st[t].t = t;
+		pthread_create(&tids[t], NULL, stress_main, &st[t]);
+	}
+	for (long t = 0; t < base.threads; t++) {
+		pthread_join(tids[t], NULL);
+		errs += st[t].errors;
+	}
+	for (long c = 0; c < base.chunks; c++) {
+		munmap(base.chunk_map[c], (size_t)(base.ppc * base.page));
+		close(base.chunk_fd[c]);
+	}
+	free(base.chunk_fd);
+	free(base.chunk_map);
+	free(st);
+	free(tids);
+	printf("stress: %ld threads x %ld rounds, %ld stale reads\n",
+	       base.threads, base.rounds, errs);
+	return errs ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -617,6 +785,7 @@ int main(int argc, char **argv)
 		{ "race", cmd_race },	      { "seekdir", cmd_seekdir },
 		{ "fill", cmd_fill },	      { "mmapwrite", cmd_mmapwrite },
 		{ "span", cmd_span },	      { "truncread", cmd_truncread },
+		{ "stress", cmd_stress },
 	};
 
 	if (argc < 2)

@@ -114,7 +114,11 @@ mount_fs() {
 	shift
 	mkdir -p "$dir"
 	LOG="$T/log.$(basename "$dir").$$.$(date +%s%N)"
-	"$MMAPFS" -f "$@" "$dir" >"$LOG" 2>&1 &
+	# setsid: its own session, scheduled like a detached daemon (the
+	# stress test caught a race only with that timing).  Without job
+	# control a background child is no group leader, so setsid execs in
+	# place and $! is the daemon.
+	setsid "$MMAPFS" -f "$@" "$dir" >"$LOG" 2>&1 &
 	PID=$!
 	MOUNTS="$MOUNTS $dir"
 	DAEMONS="$DAEMONS $PID"

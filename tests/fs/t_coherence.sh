@@ -19,6 +19,7 @@ run_suite() {
 	check "$2: concurrent overlapping writers finish" timeout 120 "$FSPROBE" race "$D/chunks/0" "$P3" "$D/pages/3" 0 "$PAGE" 3000
 	check "$2: concurrent writers, partial overlap" timeout 120 "$FSPROBE" race "$D/chunks/0" $((P3 - 100)) "$D/pages/3" 50 1000 3000
 	check "$2: the mount still answers after the race" cmp -s "$D/pages/3" "$D/pages/3"
+	check "$2: stress, 4 threads writing through random aliases, every read checked" timeout 200 "$FSPROBE" stress "$D" 8 $((CH / PAGE)) 4 1500
 }
 
 M="$T/mnt"
