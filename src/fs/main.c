@@ -22,7 +22,14 @@
 #define EXIT_USAGE 1 /* bad command line or source: nothing mounted */
 #define EXIT_MOUNT 2 /* the mount or the session failed */
 
+/* Workers may wait in an invalidation for a READ another worker answers
+ * (coherence.c, rule 5): allow more of them than libfuse's default 10. */
 #define DEFAULT_MAX_THREADS "-omax_threads=64"
+/* Numbered entries come and go when a backing file changes size; their
+ * cached names expire within a second.  Source names and chunks/ pages/
+ * never change during a mount.  Attributes (last entry's size, times)
+ * follow the backing file within a second; size changes the daemon
+ * notices are pushed to the kernel at once (entry.c). */
 #define ENTRY_TIMEOUT 1.0
 #define NAME_TIMEOUT 3600.0
 #define ATTR_TIMEOUT 1.0

@@ -18,8 +18,6 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	 * and writes must reach the mapping before they return. */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
 	conn->want &= ~FUSE_CAP_READDIRPLUS;
-	if (conn->max_background < 64)
-		conn->max_background = 64;
 }
 
 /* Unmount (or the end of the session): make everything durable. */
