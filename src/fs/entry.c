@@ -173,7 +173,10 @@ int mmapfs_getattr(struct mmapfs *fs, const struct mmapfs_ino *id,
 		b = fs->root_st;
 	} else if ((rc = mmapfs_files_stat(&fs->files, id->node, &b)) != 0) {
 		log_debug("stat %s: %s", n->path, strerror(-rc));
-		return mmapfs_errno(MMAPFS_E_BACKING_GONE, fs->ro);
+		/* Gone and not mapped: nothing left to serve under the name. */
+		return mmapfs_errno(rc == -ENOENT ? MMAPFS_E_NO_ENTRY
+						  : MMAPFS_E_BACKING_GONE,
+				    fs->ro);
 	}
 	if (mmapfs_kind_is_entry(id->kind)) {
 		st->st_mode = S_IFREG | (b.st_mode & 0666);
