@@ -189,9 +189,13 @@ int main(int argc, char *argv[])
 	int rc = EXIT_USAGE;
 
 	memset(&fs, 0, sizeof(fs));
-	if (build_args(&args, argc, argv) != 0 ||
-	    mmapfs_opts_parse(&args, &o) != 0) {
-		log_err("%s", o.err[0] ? o.err : "out of memory");
+	if (build_args(&args, argc, argv) != 0) {
+		log_err("out of memory");
+		goto out;
+	}
+	if (mmapfs_opts_parse(&args, &o) != 0) {
+		if (o.err[0] != '\0')
+			log_err("%s", o.err);
 		goto out;
 	}
 	if (o.help || o.version) {

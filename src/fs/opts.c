@@ -234,10 +234,9 @@ int mmapfs_opts_parse(struct fuse_args *args, struct mmapfs_opts *o)
 	o->chunk_size = MMAPFS_DEFAULT_CHUNK;
 	o->flush.kind = MMAPIO_FLUSH_NEVER;
 
-	if (fuse_opt_parse(args, o, opt_spec, opt_proc) != 0) {
-		set_err(o, "invalid command line (see --help)");
+	/* On its own errors fuse_opt has already printed the one line. */
+	if (fuse_opt_parse(args, o, opt_spec, opt_proc) != 0)
 		return -1;
-	}
 	if (check_values(o) != 0 || split_positionals(o) != 0)
 		return -1;
 	if (o->mountpoint != NULL &&

@@ -44,7 +44,8 @@ struct mmapfs_opts {
 
 /*
  * Parse argv-style `args` into `o` (zeroed by the call).  Returns 0, or -1
- * with o->err holding one line describing the first problem.  With
+ * with o->err holding one line describing the first problem (empty when
+ * libfuse's parser rejected the syntax and printed the line itself).  With
  * o->help or o->version set, SOURCE and MOUNTPOINT are not required.
  */
 int mmapfs_opts_parse(struct fuse_args *args, struct mmapfs_opts *o);

@@ -49,6 +49,7 @@ bad "ro and cow together" "exclude" -o ro,cow "$T/data.bin" "$T/mnt"
 bad "mount point missing" "mountpoint" "$T/data.bin" "$T/nomnt"
 bad "mount point not a directory" "not a directory" "$T/data.bin" "$T/notdir"
 bad "unknown option" "unknown option" -o frobnicate "$T/data.bin" "$T/mnt"
+bad "-o without an argument" "missing argument" "$T/data.bin" "$T/mnt" -o
 
 # Unreadable source: permissions only bind a non-root user.
 if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
