@@ -118,7 +118,7 @@ mount_fs() {
 	# stress test caught a race only with that timing).  Without job
 	# control a background child is no group leader, so setsid execs in
 	# place and $! is the daemon.
-	setsid "$MMAPFS" -f "$@" "$dir" >"$LOG" 2>&1 &
+	$SETSID "$MMAPFS" -f "$@" "$dir" >"$LOG" 2>&1 &
 	PID=$!
 	MOUNTS="$MOUNTS $dir"
 	DAEMONS="$DAEMONS $PID"
@@ -149,6 +149,7 @@ gen() {
 }
 
 PAGE=$(getconf PAGESIZE)
+SETSID=$(command -v setsid || true)
 
 # ASan/UBSan settings for the daemon when built with sanitizers.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:handle_sigbus=0}"
