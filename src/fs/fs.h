@@ -4,6 +4,7 @@
 #ifndef MMAPFS_FS_H
 #define MMAPFS_FS_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -20,7 +21,9 @@ struct mmapfs {
 	double entry_timeout; /* for numbered entries, whose set changes */
 	double name_timeout;  /* for fixed names: sources, chunks, pages */
 	double attr_timeout;
-	struct stat root_st; /* the mount point before mounting */
+	struct stat root_st;	/* the mount point before mounting */
+	const char *mountpoint; /* absolute */
+	atomic_bool ra_pending; /* readahead not raised yet (ops.c) */
 	struct mmapfs_tree tree;
 	struct mmapfs_layout layout;
 	struct mmapfs_files files;

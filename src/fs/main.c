@@ -217,6 +217,8 @@ int main(int argc, char *argv[])
 	raise_nofile();
 	if (fs_init(&fs, &o, &root_st, cmd.singlethread) != 0)
 		goto out;
+	fs.mountpoint = cmd.mountpoint;
+	atomic_store(&fs.ra_pending, true);
 	rc = serve(&fs, &args, &cmd);
 out:
 	fs_fini(&fs);

@@ -3,6 +3,23 @@
  */
 #include "log.h"
 #include "ops.h"
+#include "readahead.h"
+
+#define READAHEAD_KB 1024
+
+/*
+ * The INIT reply can only lower the mount's readahead, and the kernel
+ * applies it while libfuse sends that reply; so the bdi is raised on the
+ * first request after INIT.
+ */
+void mmapfs_after_init(struct mmapfs *fs)
+{
+	if (!atomic_exchange(&fs->ra_pending, false))
+		return;
+	if (mmapfs_raise_readahead(fs->mountpoint, READAHEAD_KB) != 0)
+		log_debug("could not raise the readahead of %s",
+			  fs->mountpoint);
+}
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {

@@ -22,6 +22,10 @@ static inline struct mmapfs *fs_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
+/* Work that must wait until the session is initialised (ops.c); cheap
+ * after the first call.  Called at the start of common requests. */
+void mmapfs_after_init(struct mmapfs *fs);
+
 /* Reply with the errno errors.c decides for `why`. */
 void mmapfs_reply_fail(fuse_req_t req, enum mmapfs_fail why);
 

@@ -78,6 +78,7 @@ void mmapfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct mmapfs_ino id;
 	int err;
 
+	mmapfs_after_init(fs);
 	if (mmapfs_ino_decode(&fs->layout, ino, &id) != 0) {
 		mmapfs_reply_fail(req, MMAPFS_E_NO_ENTRY);
 		return;

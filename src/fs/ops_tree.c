@@ -63,6 +63,7 @@ void mmapfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	enum mmapfs_fail why = MMAPFS_E_NO_ENTRY;
 	int err;
 
+	mmapfs_after_init(fs);
 	if (decode(fs, parent, &dir) != 0 ||
 	    resolve(fs, &dir, name, &child, &why) != 0) {
 		mmapfs_reply_fail(req, why);
@@ -90,6 +91,7 @@ void mmapfs_op_getattr(fuse_req_t req, fuse_ino_t ino,
 	int err;
 
 	(void)fi;
+	mmapfs_after_init(fs);
 	if (decode(fs, ino, &id) != 0) {
 		mmapfs_reply_fail(req, MMAPFS_E_NO_ENTRY);
 		return;
