@@ -236,6 +236,9 @@ static int cmd_write(char **argv)
 	printf("figures: writes=%" PRIu64 " fsyncs=%" PRIu64
 	       " dirty_after_fsync=%" PRIu64 "\n",
 	       seq, synced, dirty_fails);
+	free(buf);
+	close(bfd);
+	close(jfd);
 	return dirty_fails ? 1 : 0;
 }
 
@@ -320,6 +323,12 @@ static int cmd_verify(char **argv)
 	printf("figures: bytes_verified=%" PRIu64 " later_writes_seen=%" PRIu64
 	       " lost=%" PRIu64 "\n",
 	       checked, later, bad);
+	free(img);
+	free(last_done);
+	free(synced);
+	free(w);
+	fclose(j);
+	close(fd);
 	return bad ? 1 : 0;
 }
 
