@@ -2,7 +2,7 @@
  * exercise.c - concurrent random I/O across the aliases of one backing
  * file, checked against an in-memory model after every operation.
  *
- *   exercise [-t SECONDS] [-j THREADS] [-s SEED] ENTRYDIR BACKING CHUNK
+ *   exercise [-t SECONDS] [-j THREADS] [-s SEED] [-P] ENTRYDIR BACKING CHUNK
  *
  * ENTRYDIR is MOUNT/<name> (with chunks/ and pages/), BACKING the file it
  * serves, CHUNK the mount's chunk size.  Threads read and write through
@@ -12,7 +12,9 @@
  * The model is exact because each operation first locks the backing byte
  * range it touches (stores through an entry's mmap lock whole pages: the
  * kernel writes back whole pages).  Different threads still work on the
- * same entries and the same pages at the same time.
+ * same entries and the same pages at the same time; with -P they never
+ * share a page, which tells apart problems of concurrent writes to one
+ * page through two aliases from everything else.
  *
  * What is checked, per byte read:
  *  - through the backing file: always the model's value;
@@ -88,8 +90,14 @@ static bool rl_busy(int self, uint64_t lo, uint64_t hi)
 	return false;
 }
 
+static bool whole_pages; /* -P: lock whole pages, never share one */
+
 static void rl_lock(int self, uint64_t lo, uint64_t hi)
 {
+	if (whole_pages) {
+		lo -= lo % page_size;
+		hi = (hi + page_size - 1) / page_size * page_size;
+	}
 	pthread_mutex_lock(&rl_mutex);
 	while (rl_busy(self, lo, hi))
 		pthread_cond_wait(&rl_cond, &rl_mutex);
@@ -581,8 +589,10 @@ int main(int argc, char **argv)
 	int opt, idle = 0;
 	struct timespec start, now;
 
-	while ((opt = getopt(argc, argv, "t:j:s:")) != -1) {
-		if (opt == 't')
+	while ((opt = getopt(argc, argv, "t:j:s:P")) != -1) {
+		if (opt == 'P')
+			whole_pages = true;
+		else if (opt == 't')
 			seconds = atof(optarg);
 		else if (opt == 'j')
 			nthreads = atoi(optarg);
@@ -593,7 +603,7 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 3 || nthreads < 1 || nthreads > MAX_THREADS) {
 		fprintf(stderr, "usage: exercise [-t SECONDS] [-j THREADS] "
-				"[-s SEED] ENTRYDIR BACKING CHUNK\n");
+				"[-s SEED] [-P] ENTRYDIR BACKING CHUNK\n");
 		return 2;
 	}
 	entry_dir = argv[optind];

@@ -29,6 +29,9 @@ for trial in $(seq 1 "$TRIALS"); do
 	size=$((200000 + RANDOM * 8))
 	ch=$(( $(printf '%s' "$opts" | sed 's/.*chunk_size=\([0-9]*\)K.*/\1/') * 1024 ))
 	gen "$T/data.bin" "$size"
+	# On disk before the mount, so that a dirty page after an fsync is
+	# the mount's doing.
+	sync "$T/data.bin"
 	rm -f "$T/journal"
 	M="$T/mnt$trial"
 	mount_fs "$M" -o "$opts" "$T/data.bin" || { failed_trials=$((failed_trials + 1)); continue; }
