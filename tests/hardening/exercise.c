@@ -2,7 +2,8 @@
  * exercise.c - concurrent random I/O across the aliases of one backing
  * file, checked against an in-memory model after every operation.
  *
- *   exercise [-t SECONDS] [-j THREADS] [-s SEED] [-P] ENTRYDIR BACKING CHUNK
+ *   exercise [-t SECONDS] [-j THREADS] [-s SEED] [-P] [-S ROUNDS]
+ *            ENTRYDIR BACKING CHUNK
  *
  * ENTRYDIR is MOUNT/<name> (with chunks/ and pages/), BACKING the file it
  * serves, CHUNK the mount's chunk size.  Threads read and write through
@@ -581,16 +582,85 @@ static int load_model(void)
 	return 0;
 }
 
+/*
+ * -S N: the focused case.  Two threads own the two halves of one page;
+ * each writes its half through one alias (pages/P, resp. the chunk that
+ * holds it) and reads it back through the other, N times.  Every read
+ * follows the thread's own returned write, so it must see it.
+ */
+struct pair {
+	int id;
+	long rounds;
+	uint64_t stale;
+};
+
+static void *pair_main(void *arg)
+{
+	struct pair *p = arg;
+	uint64_t pg = count_of(K_PAGE) > 3 ? 3 : 0;
+	uint64_t cidx = pg * page_size / chunk_size;
+	uint64_t in_chunk = pg * page_size - cidx * chunk_size;
+	uint64_t half = page_size / 2, mine = (uint64_t)p->id * half;
+	int fp = entry_open(K_PAGE, pg, O_RDWR);
+	int fc = entry_open(K_CHUNK, cidx, O_RDWR);
+	uint8_t buf[4096], got[4096];
+	size_t n = half < 512 ? half : 512;
+
+	if (fp < 0 || fc < 0) {
+		perror("exercise: open");
+		p->stale++;
+		return NULL;
+	}
+	for (long i = 0; i < p->rounds; i++) {
+		int wfd = p->id ? fc : fp, rfd = p->id ? fp : fc;
+		off_t woff = (off_t)(p->id ? in_chunk + mine : mine);
+		off_t roff = (off_t)(p->id ? mine : in_chunk + mine);
+
+		memset(buf, (int)((i * 2 + p->id) & 0xff), n);
+		if (pwrite(wfd, buf, n, woff) != (ssize_t)n ||
+		    pread(rfd, got, n, roff) != (ssize_t)n) {
+			perror("exercise: pair I/O");
+			p->stale++;
+			break;
+		}
+		if (memcmp(buf, got, n) != 0)
+			p->stale++;
+		atomic_fetch_add(&n_ops, 2);
+	}
+	close(fp);
+	close(fc);
+	return NULL;
+}
+
+static int run_pair(long rounds)
+{
+	struct pair p[2] = { { 0, rounds, 0 }, { 1, rounds, 0 } };
+	pthread_t t[2];
+
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, pair_main, &p[i]) != 0)
+			return 2;
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	printf("figures: ops=%" PRIu64 " miscompares=%" PRIu64
+	       " (same page, two aliases, two writers)\n",
+	       (uint64_t)atomic_load(&n_ops), p[0].stale + p[1].stale);
+	return p[0].stale + p[1].stale ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct worker workers[MAX_THREADS];
 	double seconds = 10;
 	uint64_t seed = (uint64_t)time(NULL), last = 0;
 	int opt, idle = 0;
+	long pair_rounds = 0;
 	struct timespec start, now;
 
-	while ((opt = getopt(argc, argv, "t:j:s:P")) != -1) {
-		if (opt == 'P')
+	while ((opt = getopt(argc, argv, "t:j:s:PS:")) != -1) {
+		if (opt == 'S')
+			pair_rounds = atol(optarg);
+		else if (opt == 'P')
 			whole_pages = true;
 		else if (opt == 't')
 			seconds = atof(optarg);
@@ -603,7 +673,8 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 3 || nthreads < 1 || nthreads > MAX_THREADS) {
 		fprintf(stderr, "usage: exercise [-t SECONDS] [-j THREADS] "
-				"[-s SEED] [-P] ENTRYDIR BACKING CHUNK\n");
+				"[-s SEED] [-P] [-S ROUNDS] ENTRYDIR BACKING "
+				"CHUNK\n");
 		return 2;
 	}
 	entry_dir = argv[optind];
@@ -612,6 +683,8 @@ int main(int argc, char **argv)
 	page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	if (load_model() != 0)
 		return 2;
+	if (pair_rounds > 0)
+		return run_pair(pair_rounds);
 	printf("exercise: seed %" PRIu64 ", %d threads, %" PRIu64
 	       " bytes, chunk %" PRIu64 "\n",
 	       seed, nthreads, file_size, chunk_size);

@@ -21,6 +21,8 @@ run() {
 	check "exerciser ($opts): no stale read, no miscompare, no stall" \
 		timeout $((SECS + 120)) "$HARD_BIN/hard_exercise" -t "$SECS" -j 4 \
 		-s "$RANDOM" "$M/data.bin" "$T/data.bin" "$ch"
+	check "two writers on one page through two aliases ($opts): each sees its own write" \
+		timeout 300 "$HARD_BIN/hard_exercise" -S 20000 "$M/data.bin" "$T/data.bin" "$ch"
 	check "the daemon survived ($opts)" kill -0 "$pid"
 	umount_fs "$M" "$pid"
 }
