@@ -33,19 +33,26 @@
  *     so that deadlocks.  The kernel updates the written inode's own
  *     cache itself (write-through).
  *
- *  4. The same wait makes two concurrent writes to overlapping ranges of
- *     two aliases a potential deadlock: each holds its own pages and
- *     invalidates the other's.  Every write therefore registers itself
- *     (under the file's lock) before deciding whom to invalidate, and
- *     skips an alias that has an overlapping write of its own in flight;
- *     whichever of the two registers second sees the first, so at least
- *     one of them replies without waiting.  The skipped range is recorded
- *     on the other write, which queues it for the helper thread once it
- *     has replied.  Writes racing on the same bytes have no defined order,
- *     so this delay does not break the guarantee for writes that returned.
- *     A write leaves the list before its reply (see write_begin), so the
- *     writer's *next* write never counts as concurrent with it: the
- *     stress test caught exactly that as stale reads.
+ *  4. The same wait makes two concurrent writes to overlapping pages of
+ *     two aliases a potential deadlock: the kernel keeps a folio locked
+ *     during a write only when the write covers part of a folio that is
+ *     not uptodate, so each write may hold a page of its own inode and
+ *     wait for the other's.  Every write registers itself (under the
+ *     file's lock) when it plans; whichever of two such writes plans
+ *     second sees the first and invalidates the first one's inode page
+ *     by page, each page on its own thread, waiting at most
+ *     CONFLICT_WAIT_MS.  Unlocked pages go in microseconds, before the
+ *     reply.  A page still locked at the deadline is safe to leave: locked
+ *     by a write, it is a folio that is not uptodate and will be re-read
+ *     after that write's reply; locked by a READ, the daemon copies it
+ *     from the mapping after our bytes got there.  (Page by page because
+ *     the kernel invalidates a range in order and would stop at the first
+ *     locked page, leaving the uptodate pages behind it stale.)  Nothing
+ *     is lost for bytes the two writes do not share
+ *     (writes racing on the same bytes have no defined order).  A write
+ *     leaves the list before its reply, so the writer's *next* write is
+ *     never taken for a concurrent one: the stress test caught exactly
+ *     that as stale reads.
  *
  *  5. An invalidation may also wait for a READ that the kernel has queued
  *     for the alias (readahead or an mmap fault keep the page locked until
@@ -74,6 +81,12 @@
 
 #include "log.h"
 
+/* How long a write waits for an invalidation that may be stuck behind a
+ * concurrent write's locked pages (rule 4). */
+#define CONFLICT_WAIT_MS 100
+/* At most this many threads for one conflicting invalidation. */
+#define CONFLICT_THREADS 16
+
 struct co_open {
 	uint64_t ino;
 	uint64_t off, len; /* backing range the entry covers */
@@ -96,6 +109,21 @@ struct mmapfs_co_job {
 
 struct co_target {
 	uint64_t ino, off, len; /* off relative to the entry */
+	bool conflict;		/* the alias has a write in flight (rule 4) */
+};
+
+/* A writer waiting for its conflicting invalidations (rule 4). */
+struct co_wait {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned pending; /* invalidations not finished */
+	unsigned refs;	  /* the waiter and every running invalidation */
+};
+
+struct co_conflict {
+	struct mmapfs_co *c;
+	struct mmapfs_co_job job;
+	struct co_wait *wait;
 };
 
 int mmapfs_co_init(struct mmapfs_co *c, uint32_t nnodes, bool sync)
@@ -205,6 +233,11 @@ void mmapfs_co_stop(struct mmapfs_co *c)
 	}
 	c->helper_running = false;
 	free_queue(c);
+	/* Conflict threads end once the unmount has released every page. */
+	for (int i = 0; i < 5000 && atomic_load(&c->nconflicts) > 0; i++)
+		usleep(1000);
+	if (atomic_load(&c->nconflicts) > 0)
+		log_warn("invalidation threads still running at shutdown");
 }
 
 void mmapfs_co_destroy(struct mmapfs_co *c)
@@ -313,9 +346,9 @@ static void page_span(uint64_t lo, uint64_t hi, uint64_t p, uint64_t *plo,
 }
 
 /* Another write in flight on `ino` whose pages meet [lo, hi)? */
-static struct mmapfs_co_write *busy_alias(struct mmapfs_co_node *n,
-					  uint64_t ino, uint64_t lo,
-					  uint64_t hi, uint64_t page)
+static const struct mmapfs_co_write *busy_alias(struct mmapfs_co_node *n,
+						uint64_t ino, uint64_t lo,
+						uint64_t hi, uint64_t page)
 {
 	uint64_t plo, phi, qlo, qhi;
 
@@ -344,24 +377,13 @@ static size_t plan_locked(struct mmapfs_co *c, struct mmapfs_co_node *n,
 		const struct co_open *o = &n->opens[i];
 		uint64_t lo = o->off > w->off ? o->off : w->off;
 		uint64_t hi = o->off + o->len < w_hi ? o->off + o->len : w_hi;
-		struct mmapfs_co_write *x;
+		const struct mmapfs_co_write *x;
 
 		if (o->ino == w->ino || lo >= hi)
 			continue;
 		x = busy_alias(n, o->ino, lo, hi, c->page);
-		if (x != NULL) { /* rule 4: x drops it after its reply */
-			if (x->defer_hi <= x->defer_lo) {
-				x->defer_lo = lo;
-				x->defer_hi = hi;
-			} else {
-				x->defer_lo =
-					lo < x->defer_lo ? lo : x->defer_lo;
-				x->defer_hi =
-					hi > x->defer_hi ? hi : x->defer_hi;
-			}
-			continue;
-		}
-		t[nt++] = (struct co_target){ o->ino, lo - o->off, hi - lo };
+		t[nt++] = (struct co_target){ o->ino, lo - o->off, hi - lo,
+					      x != NULL };
 	}
 	return nt;
 }
@@ -379,48 +401,176 @@ static void unregister_locked(struct mmapfs_co_node *n,
 	}
 }
 
+static struct co_wait *wait_new(void)
+{
+	struct co_wait *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	w->refs = 1;
+	return w;
+}
+
+static void wait_put(struct co_wait *w)
+{
+	bool last;
+
+	pthread_mutex_lock(&w->lock);
+	last = --w->refs == 0;
+	pthread_mutex_unlock(&w->lock);
+	if (!last)
+		return;
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(w);
+}
+
+static void *conflict_main(void *arg)
+{
+	struct co_conflict *cf = arg;
+	struct mmapfs_co *c = cf->c;
+
+	run_job(c, &cf->job);
+	pthread_mutex_lock(&cf->wait->lock);
+	cf->wait->pending--;
+	pthread_cond_signal(&cf->wait->cond);
+	pthread_mutex_unlock(&cf->wait->lock);
+	wait_put(cf->wait);
+	free(cf);
+	atomic_fetch_sub(&c->nconflicts, 1); /* last touch of c */
+	return NULL;
+}
+
+/* Start one conflicting invalidation on its own thread; 0 or -1. */
+static int conflict_start(struct mmapfs_co *c, struct co_wait *w,
+			  const struct co_target *t)
+{
+	struct co_conflict *cf = malloc(sizeof(*cf));
+	pthread_attr_t attr;
+	pthread_t tid;
+	int rc;
+
+	if (cf == NULL)
+		return -1;
+	*cf = (struct co_conflict){
+		c, { .ino = t->ino, .off = t->off, .len = t->len }, w
+	};
+	pthread_mutex_lock(&w->lock);
+	w->pending++;
+	w->refs++;
+	pthread_mutex_unlock(&w->lock);
+	atomic_fetch_add(&c->nconflicts, 1);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&tid, &attr, conflict_main, cf);
+	pthread_attr_destroy(&attr);
+	if (rc == 0)
+		return 0;
+	atomic_fetch_sub(&c->nconflicts, 1);
+	pthread_mutex_lock(&w->lock);
+	w->pending--;
+	w->refs--;
+	pthread_mutex_unlock(&w->lock);
+	free(cf);
+	return -1;
+}
+
+/* Wait for the conflicting invalidations, CONFLICT_WAIT_MS at most. */
+static void conflict_wait(struct co_wait *w)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_nsec += CONFLICT_WAIT_MS * 1000000L;
+	deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+	deadline.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&w->lock);
+	while (w->pending > 0 &&
+	       pthread_cond_timedwait(&w->cond, &w->lock, &deadline) == 0)
+		;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/*
+ * Invalidate a conflicting target page by page, each page on its own
+ * thread (groups of pages beyond CONFLICT_THREADS), so that a page the
+ * kernel keeps locked delays only itself (rule 4).
+ */
+static void conflict_split(struct mmapfs_co *c, struct co_wait *w,
+			   const struct co_target *t)
+{
+	uint64_t first = t->off / c->page;
+	uint64_t last = (t->off + t->len - 1) / c->page;
+	uint64_t pages = last - first + 1;
+	uint64_t per = (pages + CONFLICT_THREADS - 1) / CONFLICT_THREADS;
+
+	for (uint64_t p = first; p <= last; p += per) {
+		uint64_t lo = p == first ? t->off : p * c->page;
+		uint64_t end = (p + per) * c->page;
+		uint64_t hi = t->off + t->len < end ? t->off + t->len : end;
+		struct co_target piece = { t->ino, lo, hi - lo, true };
+
+		if (conflict_start(c, w, &piece) != 0)
+			enqueue(c, piece.ino, piece.off, piece.len, NULL);
+	}
+}
+
+/* Carry out the plan: inline, on conflict threads, or queued (-s). */
+static void invalidate(struct mmapfs_co *c, const struct co_target *t,
+		       size_t nt)
+{
+	struct co_wait *w = NULL;
+
+	for (size_t i = 0; i < nt; i++) {
+		if (!c->sync || !t[i].conflict)
+			continue;
+		if (w == NULL)
+			w = wait_new();
+		if (w != NULL)
+			conflict_split(c, w, &t[i]);
+		else
+			enqueue(c, t[i].ino, t[i].off, t[i].len, NULL);
+	}
+	for (size_t i = 0; i < nt; i++) {
+		if (!c->sync)
+			enqueue(c, t[i].ino, t[i].off, t[i].len, NULL);
+		else if (!t[i].conflict)
+			run_job(c, &(struct mmapfs_co_job){ .ino = t[i].ino,
+							    .off = t[i].off,
+							    .len = t[i].len });
+	}
+	if (w != NULL) {
+		conflict_wait(w);
+		wait_put(w);
+	}
+}
+
 void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w)
 {
 	struct mmapfs_co_node *n = &c->nodes[w->node];
 	struct co_target *t = NULL;
 	size_t nt = 0;
 
-	w->defer_lo = w->defer_hi = 0;
 	w->next = NULL;
 	pthread_mutex_lock(&n->lock);
 	if (n->nopens > 0)
 		t = malloc(n->nopens * sizeof(*t));
 	nt = plan_locked(c, n, w, t, t != NULL ? n->nopens : 0);
 	pthread_mutex_unlock(&n->lock);
-
-	for (size_t i = 0; i < nt; i++) {
-		if (c->sync)
-			run_job(c, &(struct mmapfs_co_job){ .ino = t[i].ino,
-							    .off = t[i].off,
-							    .len = t[i].len });
-		else
-			enqueue(c, t[i].ino, t[i].off, t[i].len, NULL);
-	}
+	invalidate(c, t, nt);
 	free(t);
 
 	/*
 	 * Out of the list before the reply, not after: once replied, the
 	 * writer may write again at once, and a lingering record would make
-	 * that next write (or its alias) look concurrent with this one and
-	 * defer an invalidation that must not wait (rule 4).  Nothing blocks
-	 * between here and the reply, so a writer that now invalidates our
-	 * inode waits at most for that reply.
+	 * that next write look concurrent with this one (rule 4).  Nothing
+	 * blocks between here and the reply.
 	 */
 	pthread_mutex_lock(&n->lock);
 	unregister_locked(n, w);
 	pthread_mutex_unlock(&n->lock);
-}
-
-void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w)
-{
-	if (w->defer_hi > w->defer_lo)
-		enqueue(c, w->ino, w->defer_lo - w->entry_off,
-			w->defer_hi - w->defer_lo, NULL);
 }
 
 void mmapfs_co_inval_attr(struct mmapfs_co *c, uint64_t ino)

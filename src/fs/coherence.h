@@ -11,6 +11,7 @@
 #define MMAPFS_COHERENCE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,18 +33,16 @@ struct mmapfs_co {
 	pthread_mutex_t qlock;
 	pthread_cond_t qcond;
 	struct mmapfs_co_job *qhead, *qtail;
+
+	atomic_uint nconflicts; /* conflict threads running (rule 4) */
 };
 
-/*
- * One write in flight, from mmapfs_co_write_begin() to
- * mmapfs_co_write_end(); lives on the writer's stack.
- */
+/* One write being made coherent, during mmapfs_co_write_begin(); lives
+ * on the writer's stack. */
 struct mmapfs_co_write {
 	uint32_t node;
 	uint64_t ino;
-	uint64_t entry_off;	     /* entry's offset in the backing file */
-	uint64_t off, len;	     /* written backing range */
-	uint64_t defer_lo, defer_hi; /* own range others could not drop */
+	uint64_t off, len; /* written backing range */
 	struct mmapfs_co_write *next;
 };
 
@@ -64,10 +63,6 @@ void mmapfs_co_released(struct mmapfs_co *c, uint32_t node, uint64_t ino);
  * stale pages of every other open entry overlapping the write.
  */
 void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w);
-
-/* Call after replying to the write: queues what a concurrent overlapping
- * write could not drop while this one held its pages (rule 4). */
-void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w);
 
 /*
  * A size change was noticed: drop cached attributes of `ino` now (cheap,

@@ -164,12 +164,10 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	}
 	w = (struct mmapfs_co_write){ .node = fh->id.node,
 				      .ino = ino,
-				      .entry_off = eoff,
 				      .off = eoff + (uint64_t)off,
 				      .len = n };
 	mmapfs_co_write_begin(&fs->co, &w);
 	fuse_reply_write(req, n);
-	mmapfs_co_write_end(&fs->co, &w);
 }
 
 void mmapfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
