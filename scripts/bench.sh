@@ -233,6 +233,9 @@ PT=$(build_passthrough "$W") || PT=""
 
 # --- measurements --------------------------------------------------------------
 BLOCKS="4096 131072 1048576"
+# Sequential writes at 4 KiB are one synchronous request per call through
+# the mount (no write-back cache): tens of seconds per GiB; left out.
+WBLOCKS="131072 1048576"
 
 run_library() {
 	log "library (bench_lib)"
@@ -361,9 +364,10 @@ for ROUND in $(seq 1 "$rounds"); do
 	for bs in $BLOCKS; do
 		seq_read "$bs"
 	done
-	for bs in $BLOCKS; do
+	for bs in $WBLOCKS; do
 		seq_write "$bs"
 	done
+	sync "$DATA" # no write-back of those writes during what follows
 	warm
 	random_io
 	sync_latency
@@ -383,7 +387,7 @@ spec() {
 		echo "seq read warm|$bs|read.$bs.mmapfs_warm|read.$bs.native|native read|MiB/s|hi|0.5"
 		echo "seq read warm vs peer|$bs|read.$bs.mmapfs_warm|read.$bs.pt_warm|passthrough_ll warm|MiB/s|hi|-"
 	done
-	for bs in $BLOCKS; do
+	for bs in $WBLOCKS; do
 		echo "seq write|$bs|write.$bs.mmapfs|write.$bs.native|native write|MiB/s|hi|0.25"
 		echo "seq write vs peer|$bs|write.$bs.mmapfs|write.$bs.pt|passthrough_ll|MiB/s|hi|-"
 	done
@@ -408,7 +412,7 @@ TSV=$out/bench.tsv
 	spec
 	echo "--lib--"
 	cat "$W/lib.tsv"
-} | awk -F'\t' -v raw="$RAW" -v tsv="$TSV" -v blocks="$BLOCKS" -v plot="$out/bench-plot.dat" \
+} | awk -F'\t' -v raw="$RAW" -v tsv="$TSV" -v blocks="$BLOCKS" -v wblocks="$WBLOCKS" -v plot="$out/bench-plot.dat" \
 	-f "$root/scripts/bench/summary.awk"
 log "results: $TSV (raw: $RAW)"
 

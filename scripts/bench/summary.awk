@@ -2,7 +2,8 @@
 #
 # Input: spec lines "figure|block|key|refkey|refname|unit|kind|target", a
 # line "--lib--", then bench_lib's TSV.  Variables: raw (KEY ROUND VALUE
-# file), tsv (results to write), plot (gnuplot data to write), blocks.
+# file), tsv (results to write), plot (gnuplot data to write), blocks and wblocks
+# (block sizes of the reads and of the writes).
 # Every figure is the median over rounds; a ratio is the median of the
 # per-round ratios (contenders of a round ran back to back).
 
@@ -114,6 +115,7 @@ function write_plot(    nb, b, i, k, t, op) {
 		plot_line("read warm " blk(b[i]), median(k ".native"),
 			median(k ".mmapfs_warm"), "", median(k ".pt_warm"))
 	}
+	nb = split(wblocks, b, " ")
 	for (i = 1; i <= nb; i++) {
 		k = "write." b[i]
 		plot_line("write " blk(b[i]), median(k ".native"),
