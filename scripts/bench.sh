@@ -20,6 +20,8 @@
 #       --big SIZE      sparse file of the scale test (default 1T)
 #       --rand-ms MS    duration of each random I/O run (default 1000)
 #       --syncs N       write+sync rounds per round (default 100)
+#       --only LIST     run only these measurements (comma-separated):
+#                       lib, read, write, rand, sync, meta, scale
 #       --smoke         seconds: tiny sizes, one round
 # Environment: BENCH_BUILDDIR (build directory); BENCH_MMAPFS, BENCH_IO,
 # BENCH_LIB (use these binaries: no installation, no build).
@@ -28,7 +30,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${BENCH_BUILDDIR:-$root/build-bench-fs}
 size=1G rounds=3 dir=/var/tmp out="" entries=262144 stats=10000 big=1T
-rand_ms=1000 syncs=100 lib_args=()
+rand_ms=1000 syncs=100 lib_args=() only=lib,read,write,rand,sync,meta,scale
 
 die() {
 	echo "bench: $*" >&2
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--big) big=$2; shift ;;
 	--rand-ms) rand_ms=$2; shift ;;
 	--syncs) syncs=$2; shift ;;
+	--only) only=$2; shift ;;
 	--smoke)
 		size=8M rounds=1 entries=2048 stats=100 big=1G
 		rand_ms=50 syncs=5 lib_args=(--quick)
@@ -222,7 +225,7 @@ log "preparing data in $W"
 truncate -s "$size_b" "$DATA"
 "$IO" seq write $CHUNK "$DATA" >/dev/null
 truncate -s $((entries * PAGE)) "$W/meta/meta"
-"$IO" mkfiles "$W/native" "$entries"
+[[ ",$only," != *",meta,"* ]] || "$IO" mkfiles "$W/native" "$entries"
 truncate -s "$big_b" "$W/big/huge"
 warm() { cat "$DATA" >/dev/null; }
 warm
@@ -357,22 +360,32 @@ scale() {
 	fs_umount
 }
 
-run_library
+want() { [[ ",$only," == *",$1,"* ]]; }
+
+if want lib; then
+	run_library
+else
+	: >"$W/lib.tsv"
+fi
 for ROUND in $(seq 1 "$rounds"); do
 	log "round $ROUND of $rounds"
 	warm
-	for bs in $BLOCKS; do
-		seq_read "$bs"
-	done
-	for bs in $WBLOCKS; do
-		seq_write "$bs"
-	done
-	sync "$DATA" # no write-back of those writes during what follows
-	warm
-	random_io
-	sync_latency
-	metadata
-	scale
+	if want read; then
+		for bs in $BLOCKS; do
+			seq_read "$bs"
+		done
+	fi
+	if want write; then
+		for bs in $WBLOCKS; do
+			seq_write "$bs"
+		done
+		sync "$DATA" # no write-back of those writes during what follows
+		warm
+	fi
+	if want rand; then random_io; fi
+	if want sync; then sync_latency; fi
+	if want meta; then metadata; fi
+	if want scale; then scale; fi
 done
 
 # --- summary -------------------------------------------------------------------

@@ -51,7 +51,7 @@ function num(x) {
 }
 
 function row(fig, b, val, ref, rval, unit, rat, tgt, res) {
-	printf "%-36s %-5s %9s  %-20s %9s  %-5s %7s  %-7s %s\n", fig, blk(b),
+	printf "%-40s %-5s %9s  %-20s %9s  %-5s %7s  %-7s %s\n", fig, blk(b),
 		num(val), ref, num(rval), unit,
 		rat == "" ? "-" : sprintf("%.3f", rat), tgt, res
 	printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", fig, b, val, ref, rval,
@@ -141,7 +141,7 @@ BEGIN {
 			maxround = f[2]
 	}
 	printf "figure\tblock_bytes\tvalue\treference\treference_value\tunit\tratio\ttarget\tresult\n" > tsv
-	printf "%-36s %-5s %9s  %-20s %9s  %-5s %7s  %-7s %s\n", "figure",
+	printf "%-40s %-5s %9s  %-20s %9s  %-5s %7s  %-7s %s\n", "figure",
 		"block", "mmapfs", "reference", "ref", "unit", "ratio",
 		"target", "result"
 	inlib = 0
