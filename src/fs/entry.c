@@ -140,18 +140,28 @@ static void fill_from(const struct mmapfs *fs, const struct stat *b,
 		st->st_mode &= ~(mode_t)0222;
 }
 
+/*
+ * An entry past the file's end: a lookup must not find it (ENOENT), but
+ * an inode the kernel already holds (an open descriptor, a cached name)
+ * is shown empty, so that read(2) on it returns 0 bytes rather than "no
+ * such file" when the kernel refreshes its attributes first.
+ */
 static int entry_attr(struct mmapfs *fs, const struct mmapfs_ino *id,
-		      struct stat *st)
+		      bool vanished_ok, struct stat *st)
 {
 	uint64_t off, len;
 	mmapio_file *mf;
 	int rc = mmapfs_entry_get(fs, id, &mf, &off, &len);
 
-	if (rc != 0)
+	if (rc == mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro) && vanished_ok) {
+		len = 0;
+	} else if (rc != 0) {
 		return rc;
-	if (!mmapfs_files_writable(mf))
-		st->st_mode &= ~(mode_t)0222;
-	mmapfs_files_put(&fs->files, id->node);
+	} else {
+		if (!mmapfs_files_writable(mf))
+			st->st_mode &= ~(mode_t)0222;
+		mmapfs_files_put(&fs->files, id->node);
+	}
 	st->st_size = (off_t)len;
 	st->st_blocks = (blkcnt_t)((len + 511) / 512);
 	st->st_blksize = (blksize_t)(mmapfs_piece_of(fs, id->kind) < 65536
@@ -160,7 +170,7 @@ static int entry_attr(struct mmapfs *fs, const struct mmapfs_ino *id,
 	return 0;
 }
 
-int mmapfs_getattr(struct mmapfs *fs, const struct mmapfs_ino *id,
+int mmapfs_getattr(struct mmapfs *fs, const struct mmapfs_ino *id, bool lookup,
 		   struct stat *st)
 {
 	const struct mmapfs_node *n = &fs->tree.nodes[id->node];
@@ -169,8 +179,8 @@ int mmapfs_getattr(struct mmapfs *fs, const struct mmapfs_ino *id,
 
 	memset(st, 0, sizeof(*st));
 	st->st_ino = mmapfs_ino_encode(&fs->layout, id);
-	if (n->type == MMAPFS_N_ROOT) {
-		b = fs->root_st;
+	if (n->type == MMAPFS_N_ROOT || n->is_mountpoint) {
+		b = fs->root_st; /* never stat our own mount point */
 	} else if ((rc = mmapfs_files_stat(&fs->files, id->node, &b)) != 0) {
 		log_debug("stat %s: %s", n->path, strerror(-rc));
 		/* Gone and not mapped: nothing left to serve under the name. */
@@ -181,7 +191,7 @@ int mmapfs_getattr(struct mmapfs *fs, const struct mmapfs_ino *id,
 	if (mmapfs_kind_is_entry(id->kind)) {
 		st->st_mode = S_IFREG | (b.st_mode & 0666);
 		st->st_nlink = 1;
-		rc = entry_attr(fs, id, st);
+		rc = entry_attr(fs, id, !lookup, st);
 		if (rc != 0)
 			return rc;
 	} else {

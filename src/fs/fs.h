@@ -4,6 +4,8 @@
 #ifndef MMAPFS_FS_H
 #define MMAPFS_FS_H
 
+#include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,21 +23,28 @@ struct mmapfs {
 	double entry_timeout; /* for numbered entries, whose set changes */
 	double name_timeout;  /* for fixed names: sources, chunks, pages */
 	double attr_timeout;
-	struct stat root_st;	/* the mount point before mounting */
-	const char *mountpoint; /* absolute */
-	atomic_bool ra_pending; /* readahead not raised yet (ops.c) */
+	struct stat root_st;	 /* the mount point before mounting */
+	const char *mountpoint;	 /* absolute, as libfuse mounts it */
+	char mnt_real[PATH_MAX]; /* resolved, for the node scan */
+	atomic_bool ra_pending;	 /* readahead not raised yet (ops.c) */
 	struct mmapfs_tree tree;
 	struct mmapfs_layout layout;
 	struct mmapfs_files files;
 	struct mmapfs_co co;
+
+	/* Open entries: those whose RELEASE is lost at unmount are freed at
+	 * exit (ops_io.c). */
+	pthread_mutex_t fh_lock;
+	struct mmapfs_fh *fh_list;
 };
 
 /* Per open entry (fuse_file_info.fh). */
 struct mmapfs_fh {
 	struct mmapfs_ino id;
 	uint64_t ino;
-	uint64_t piece_off; /* nominal offset of the entry */
-	mmapio_file *mf;    /* referenced until release */
+	uint64_t piece_off;	       /* nominal offset of the entry */
+	mmapio_file *mf;	       /* referenced until release */
+	struct mmapfs_fh *prev, *next; /* fs->fh_list */
 };
 
 #endif /* MMAPFS_FS_H */

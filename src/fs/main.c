@@ -83,7 +83,6 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 	char err[MMAPFS_ERR_MAX];
 	mmapio_mode mode = o->ro ? MMAPIO_RO : o->cow ? MMAPIO_COW : MMAPIO_RW;
 
-	memset(fs, 0, sizeof(*fs));
 	fs->chunk_size = o->chunk_size;
 	fs->page_size = mmapio_page_size();
 	fs->ro = o->ro;
@@ -91,8 +90,12 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 	fs->name_timeout = NAME_TIMEOUT;
 	fs->attr_timeout = ATTR_TIMEOUT;
 	fs->root_st = *root_st;
-	if (mmapfs_tree_build(&fs->tree, o->sources, o->nsources, err,
-			      sizeof(err)) != 0) {
+	if (realpath(o->mountpoint, fs->mnt_real) == NULL) {
+		log_err("mountpoint '%s': %s", o->mountpoint, strerror(errno));
+		return -1;
+	}
+	if (mmapfs_tree_build(&fs->tree, o->sources, o->nsources, fs->mnt_real,
+			      root_st, err, sizeof(err)) != 0) {
 		log_err("%s", err);
 		return -1;
 	}
@@ -107,9 +110,12 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 
 static void fs_fini(struct mmapfs *fs)
 {
+	if (fs->co.nodes != NULL)
+		mmapfs_fh_release_all(fs);
 	mmapfs_files_destroy(&fs->files);
 	mmapfs_co_destroy(&fs->co);
 	mmapfs_tree_free(&fs->tree);
+	pthread_mutex_destroy(&fs->fh_lock);
 }
 
 static int run_loop(struct fuse_session *se, const struct fuse_cmdline_opts *c)
@@ -189,6 +195,7 @@ int main(int argc, char *argv[])
 	int rc = EXIT_USAGE;
 
 	memset(&fs, 0, sizeof(fs));
+	pthread_mutex_init(&fs.fh_lock, NULL);
 	if (build_args(&args, argc, argv) != 0) {
 		log_err("out of memory");
 		goto out;

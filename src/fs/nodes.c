@@ -129,6 +129,11 @@ static int scan_entry(struct mmapfs_tree *t, uint32_t dir, const char *root,
 	}
 	if (S_ISREG(st.st_mode)) {
 		child = add_node(t, name, target, dir, MMAPFS_N_FILE);
+	} else if (S_ISDIR(st.st_mode) && st.st_dev == t->mnt_dev &&
+		   st.st_ino == t->mnt_ino) {
+		child = add_node(t, name, path, dir, MMAPFS_N_DIR);
+		if (child >= 0)
+			t->nodes[child].is_mountpoint = true; /* not scanned */
 	} else if (S_ISDIR(st.st_mode)) {
 		child = add_node(t, name, path, dir, MMAPFS_N_DIR);
 		if (child >= 0 && scan_dir(t, (uint32_t)child, root) != 0)
@@ -182,8 +187,8 @@ static const char *kind_of(mode_t m)
 }
 
 /* Check one SOURCE and resolve it; 0, or -1 with err set. */
-static int check_source(const char *src, char *real, struct stat *st, char *err,
-			size_t errlen)
+static int check_source(const struct mmapfs_tree *t, const char *src,
+			char *real, struct stat *st, char *err, size_t errlen)
 {
 	int fd;
 
@@ -200,8 +205,13 @@ static int check_source(const char *src, char *real, struct stat *st, char *err,
 	}
 	if (strcmp(real, "/") == 0) {
 		set_err(err, errlen,
-			"source '%s': the root directory cannot "
-			"be served",
+			"source '%s': the root directory cannot be served",
+			src);
+		return -1;
+	}
+	if (strcmp(real, t->mnt_path) == 0 || inside(t->mnt_path, real)) {
+		set_err(err, errlen,
+			"source '%s' is the mount point or lies inside it",
 			src);
 		return -1;
 	}
@@ -223,7 +233,7 @@ static int add_source(struct mmapfs_tree *t, const char *src, char *err,
 	uint32_t dup;
 	int64_t id;
 
-	if (check_source(src, real, &st, err, errlen) != 0)
+	if (check_source(t, src, real, &st, err, errlen) != 0)
 		return -1;
 	name = strrchr(real, '/') + 1;
 	if (mmapfs_tree_child(t, 0, name, &dup) == 0) {
@@ -248,9 +258,13 @@ nomem:
 }
 
 int mmapfs_tree_build(struct mmapfs_tree *t, char *const *sources, size_t n,
-		      char *err, size_t errlen)
+		      const char *mnt, const struct stat *mnt_st, char *err,
+		      size_t errlen)
 {
 	memset(t, 0, sizeof(*t));
+	t->mnt_path = mnt;
+	t->mnt_dev = mnt_st->st_dev;
+	t->mnt_ino = mnt_st->st_ino;
 	if (add_node(t, NULL, NULL, 0, MMAPFS_N_ROOT) != 0) {
 		set_err(err, errlen, "out of memory");
 		goto fail;

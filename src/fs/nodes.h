@@ -16,8 +16,10 @@
 #ifndef MMAPFS_NODES_H
 #define MMAPFS_NODES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 enum mmapfs_node_type { MMAPFS_N_ROOT, MMAPFS_N_DIR, MMAPFS_N_FILE };
 
@@ -28,6 +30,7 @@ struct mmapfs_node {
 	enum mmapfs_node_type type;
 	uint32_t *children; /* DIR and ROOT: sorted by name */
 	uint32_t nchildren;
+	bool is_mountpoint; /* the mount point, met inside a source */
 };
 
 struct mmapfs_tree {
@@ -35,15 +38,24 @@ struct mmapfs_tree {
 	uint32_t nnodes;
 	uint32_t cap;
 	uint32_t nfiles;
+	/* The mount point, so that the scan never looks into it: once
+	 * mounted, that would be the daemon asking itself. */
+	const char *mnt_path; /* absolute, resolved */
+	dev_t mnt_dev;
+	ino_t mnt_ino;
 };
 
 /*
- * Build the tree for `sources`.  Returns 0, or -1 with one line in err
- * naming the bad SOURCE (missing, unreadable, FIFO, device, socket,
- * duplicate name).  On failure the tree is freed.
+ * Build the tree for `sources`, to be mounted at `mnt` (resolved path and
+ * its stat before mounting).  A mount point met inside a source directory
+ * becomes an empty directory node (is_mountpoint).  Returns 0, or -1 with
+ * one line in err naming the bad SOURCE (missing, unreadable, FIFO,
+ * device, socket, duplicate name, the mount point itself or inside it).
+ * On failure the tree is freed.
  */
 int mmapfs_tree_build(struct mmapfs_tree *t, char *const *sources, size_t n,
-		      char *err, size_t errlen);
+		      const char *mnt, const struct stat *mnt_st, char *err,
+		      size_t errlen);
 
 /* NULL-safe, accepts half-built trees. */
 void mmapfs_tree_free(struct mmapfs_tree *t);

@@ -45,8 +45,12 @@ int mmapfs_entry_get(struct mmapfs *fs, const struct mmapfs_ino *id,
 int mmapfs_entry_range(const struct mmapfs *fs, const struct mmapfs_ino *id,
 		       mmapio_file *mf, uint64_t *off, uint64_t *len);
 
-/* Attributes of any object; 0 or a positive errno. */
-int mmapfs_getattr(struct mmapfs *fs, const struct mmapfs_ino *id,
+/*
+ * Attributes of any object; 0 or a positive errno.  With lookup false (a
+ * getattr of an inode the kernel holds), an entry the file no longer
+ * reaches is shown empty instead of ENOENT.
+ */
+int mmapfs_getattr(struct mmapfs *fs, const struct mmapfs_ino *id, bool lookup,
 		   struct stat *st);
 
 /* ops_tree.c */
@@ -57,6 +61,9 @@ void mmapfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi);
 
 /* ops_io.c */
+/* Free the open entries the kernel never released (after the session). */
+void mmapfs_fh_release_all(struct mmapfs *fs);
+
 void mmapfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi);

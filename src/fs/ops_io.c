@@ -23,8 +23,27 @@ static struct mmapfs_fh *fh_of(struct fuse_file_info *fi)
 	return (struct mmapfs_fh *)(uintptr_t)fi->fh;
 }
 
+static void fh_track(struct mmapfs *fs, struct mmapfs_fh *fh)
+{
+	pthread_mutex_lock(&fs->fh_lock);
+	fh->prev = NULL;
+	fh->next = fs->fh_list;
+	if (fs->fh_list != NULL)
+		fs->fh_list->prev = fh;
+	fs->fh_list = fh;
+	pthread_mutex_unlock(&fs->fh_lock);
+}
+
 static void fh_free(struct mmapfs *fs, struct mmapfs_fh *fh)
 {
+	pthread_mutex_lock(&fs->fh_lock);
+	if (fh->prev != NULL)
+		fh->prev->next = fh->next;
+	else
+		fs->fh_list = fh->next;
+	if (fh->next != NULL)
+		fh->next->prev = fh->prev;
+	pthread_mutex_unlock(&fs->fh_lock);
 	mmapfs_co_released(&fs->co, fh->id.node, fh->ino);
 	mmapfs_files_put(&fs->files, fh->id.node);
 	free(fh);
@@ -64,11 +83,18 @@ static int open_entry(struct mmapfs *fs, const struct mmapfs_ino *id, int flags,
 		err = mmapfs_errno(MMAPFS_E_NO_MEMORY, fs->ro);
 		goto fail;
 	}
+	fh_track(fs, fh);
 	*out = fh;
 	return 0;
 fail:
 	mmapfs_files_put(&fs->files, id->node);
 	return err;
+}
+
+void mmapfs_fh_release_all(struct mmapfs *fs)
+{
+	while (fs->fh_list != NULL)
+		fh_free(fs, fs->fh_list);
 }
 
 void mmapfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -252,7 +278,7 @@ void mmapfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			err = check_size(fs, &id, (uint64_t)attr->st_size);
 	}
 	if (err == 0)
-		err = mmapfs_getattr(fs, &id, &st);
+		err = mmapfs_getattr(fs, &id, false, &st);
 	if (err != 0)
 		fuse_reply_err(req, err);
 	else

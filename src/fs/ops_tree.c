@@ -69,7 +69,7 @@ void mmapfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		mmapfs_reply_fail(req, why);
 		return;
 	}
-	err = mmapfs_getattr(fs, &child, &e.attr);
+	err = mmapfs_getattr(fs, &child, true, &e.attr);
 	if (err != 0) {
 		fuse_reply_err(req, err);
 		return;
@@ -96,7 +96,7 @@ void mmapfs_op_getattr(fuse_req_t req, fuse_ino_t ino,
 		mmapfs_reply_fail(req, MMAPFS_E_NO_ENTRY);
 		return;
 	}
-	err = mmapfs_getattr(fs, &id, &st);
+	err = mmapfs_getattr(fs, &id, false, &st);
 	if (err != 0)
 		fuse_reply_err(req, err);
 	else
