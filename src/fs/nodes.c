@@ -87,6 +87,8 @@ static int cmp_child(const void *a, const void *b)
 
 static void sort_children(struct mmapfs_tree *t, uint32_t dir)
 {
+	if (t->nodes[dir].nchildren < 2)
+		return; /* and qsort must not see the NULL of an empty one */
 	sort_tree = t;
 	qsort(t->nodes[dir].children, t->nodes[dir].nchildren, sizeof(uint32_t),
 	      cmp_child);

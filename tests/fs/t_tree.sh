@@ -7,7 +7,7 @@ gen "$T/data.bin" $((5 * CH + 1000))   # 6 chunks, last one short
 : >"$T/empty"
 gen "$T/exact" $((2 * CH))             # no short entry
 chmod 640 "$T/data.bin"
-mkdir -p "$T/dir/sub" "$T/outside"
+mkdir -p "$T/dir/sub" "$T/dir/emptydir" "$T/outside"
 gen "$T/dir/a" 5000
 gen "$T/dir/sub/b" 70000
 mkfifo "$T/dir/fifo"
@@ -84,7 +84,8 @@ check "removexattr is refused" "$FSPROBE" errno EPERM removexattr "$M/data.bin/p
 check "unknown xattr is ENODATA" "$FSPROBE" errno ENODATA getxattr "$M/data.bin/pages/2" user.nope
 
 # A directory source is mirrored.
-eq "directory source: files and sub-directories" "$(ls "$M/dir" | tr '\n' ' ')" "a link_in sub "
+eq "directory source: files and sub-directories" "$(ls "$M/dir" | tr '\n' ' ')" "a emptydir link_in sub "
+eq "an empty sub-directory is an empty directory" "$(ls -A "$M/dir/emptydir" | wc -l)" 0
 eq "sub-directory kept" "$(stat -c %s "$M/dir/sub/b/pages/17")" $((70000 - 17 * PAGE))
 check "file in a directory source reads back" cmp -s "$M/dir/a/chunks/0" "$T/dir/a"
 check "link inside the source is served" cmp -s "$M/dir/link_in/chunks/0" "$T/dir/a"
