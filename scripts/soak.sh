@@ -4,6 +4,7 @@
 # trials, faults injected, bytes verified, failures.
 #
 # Usage: scripts/soak.sh [DURATION]
+#        scripts/soak.sh --report LOGDIR   (the table of an earlier run)
 #   DURATION  total run time: seconds, or with a suffix m or h (default 10m)
 # Environment: SOAK_BUILDDIR (default build-soak), SOAK_LOGDIR (default a
 # new directory under /tmp; every test's output is kept there).
@@ -13,6 +14,11 @@ set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${SOAK_BUILDDIR:-$root/build-soak}
 
+report_only=""
+if [ "${1:-}" = "--report" ]; then
+	report_only=${2:?usage: soak.sh --report LOGDIR}
+	set -- 60
+fi
 dur=${1:-10m}
 case $dur in
 *h) secs=$((${dur%h} * 3600)) ;;
@@ -27,40 +33,45 @@ case $secs in
 esac
 [ "$secs" -ge 60 ] || { echo "soak: run for at least 60 seconds" >&2; exit 2; }
 
-if [ ! -f "$builddir/build.ninja" ]; then
-	meson setup "$builddir" "$root" >/dev/null || exit 1
-fi
-ninja -C "$builddir" >/dev/null || { echo "soak: build failed" >&2; exit 1; }
-
-logdir=${SOAK_LOGDIR:-$(mktemp -d /tmp/mmapfs-soak.XXXXXX)}
-mkdir -p "$logdir"
-export MMAPFS="$builddir/src/fs/mmapfs"
-export FSPROBE="$builddir/tests/fs/fsprobe"
-export HARD_BIN="$builddir/tests/hardening"
-
-# Shares of the time: the exerciser (two runs) 40 %, the churn 20 %, the
-# crash trials at least 100 of them (about 1.4 s each), the rest once.
-export HARDENING_EXERCISE_SECONDS=$((secs * 20 / 100))
-export HARDENING_CHURN_SECONDS=$((secs * 20 / 100))
-trials=$((secs * 30 / 100 * 10 / 14))
-[ "$trials" -ge 100 ] || trials=100
-export HARDENING_CRASH_TRIALS=$trials
-
-echo "soak: $secs s; logs in $logdir"
 status=0
-for t in exercise crash underneath hostile sources security; do
-	start=$(date +%s)
-	bash "$root/tests/hardening/t_$t.sh" >"$logdir/$t.log" 2>&1
-	rc=$?
-	echo "soak: $t: exit $rc after $(($(date +%s) - start)) s"
-	[ $rc -eq 0 ] || [ $rc -eq 77 ] || status=1
-done
+if [ -n "$report_only" ]; then
+	logdir=$report_only
+	secs="?"
+else
+	if [ ! -f "$builddir/build.ninja" ]; then
+		meson setup "$builddir" "$root" >/dev/null || exit 1
+	fi
+	ninja -C "$builddir" >/dev/null || { echo "soak: build failed" >&2; exit 1; }
+
+	logdir=${SOAK_LOGDIR:-$(mktemp -d /tmp/mmapfs-soak.XXXXXX)}
+	mkdir -p "$logdir"
+	export MMAPFS="$builddir/src/fs/mmapfs"
+	export FSPROBE="$builddir/tests/fs/fsprobe"
+	export HARD_BIN="$builddir/tests/hardening"
+
+	# Shares of the time: the exerciser (two runs) 40 %, the churn 20 %, the
+	# crash trials at least 100 of them (about 1.4 s each), the rest once.
+	export HARDENING_EXERCISE_SECONDS=$((secs * 20 / 100))
+	export HARDENING_CHURN_SECONDS=$((secs * 20 / 100))
+	trials=$((secs * 30 / 100 * 10 / 14))
+	[ "$trials" -ge 100 ] || trials=100
+	export HARDENING_CRASH_TRIALS=$trials
+
+	echo "soak: $secs s; logs in $logdir"
+	for t in exercise crash underneath hostile sources security; do
+		start=$(date +%s)
+		bash "$root/tests/hardening/t_$t.sh" >"$logdir/$t.log" 2>&1
+		rc=$?
+		echo "soak: $t: exit $rc after $(($(date +%s) - start)) s"
+		[ $rc -eq 0 ] || [ $rc -eq 77 ] || status=1
+	done
+fi
 
 # sum FILE KEY: total of KEY=N over the file's "figures:" lines.
 sum() {
 	grep -h '^figures:' "$1" 2>/dev/null |
 		sed -n "s/.*[ :]$2=\([0-9]*\).*/\1/p" |
-		awk '{ s += $1 } END { print s + 0 }'
+		awk '{ s += $1 } END { printf "%.0f\n", s }'
 }
 # Lines of a test's final "figures:" summary only (crash prints one per
 # trial and one for the run).
@@ -83,12 +94,14 @@ ch_bytes=$(sum "$L/underneath.log" bytes_checked)
 miscompares=$(sum "$L/exercise.log" miscompares)
 lost=$(last_sum "$L/crash.log" lost)
 garbage=$(sum "$L/underneath.log" garbage)
+ch_fail=$(sum "$L/underneath.log" failures)
+ex_fail=$(sum "$L/exercise.log" failures)
 failed_checks=$(cat "$L"/*.log | grep -c '^FAIL')
 
 ops=$((ex_ops + ch_ops + ${cr_writes:-0} + cases))
 faults=$((${cr_faults:-0} + ch_faults))
 bytes=$((ex_bytes + ${cr_bytes:-0} + ch_bytes))
-failures=$((miscompares + ${lost:-0} + garbage + failed_checks))
+failures=$((miscompares + ${lost:-0} + garbage + ch_fail + ex_fail + failed_checks))
 [ "$failures" -eq 0 ] || status=1
 
 echo "soak figures ($secs s, $(uname -r)):"
@@ -96,7 +109,7 @@ echo "  operations        $ops (exerciser $ex_ops, churn $ch_ops, crash writes $
 echo "  crash trials      ${cr_trials:-0} (kill -9, remount, verify)"
 echo "  faults injected   $faults (kill -9 ${cr_faults:-0}, backing file changes $ch_faults)"
 echo "  bytes verified    $bytes (exerciser $ex_bytes, fsynced after crash ${cr_bytes:-0}, churn $ch_bytes)"
-echo "  failures          $failures (miscompares $miscompares, fsynced bytes lost ${lost:-0}, garbage $garbage, failed checks $failed_checks)"
+echo "  failures          $failures (miscompares $miscompares, fsynced bytes lost ${lost:-0}, garbage $garbage, bad errors under churn $ch_fail, exerciser errors $ex_fail, failed checks $failed_checks)"
 if [ "$failed_checks" -gt 0 ]; then
 	echo "failed checks:"
 	grep -h '^FAIL' "$L"/*.log | sort | uniq -c | sed 's/^/  /'

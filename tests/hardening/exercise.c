@@ -3,7 +3,7 @@
  * file, checked against an in-memory model after every operation.
  *
  *   exercise [-t SECONDS] [-j THREADS] [-s SEED] [-P] [-S ROUNDS]
- *            ENTRYDIR BACKING CHUNK
+ *            [-o OPS] ENTRYDIR BACKING CHUNK
  *
  * ENTRYDIR is MOUNT/<name> (with chunks/ and pages/), BACKING the file it
  * serves, CHUNK the mount's chunk size.  Threads read and write through
@@ -348,8 +348,19 @@ static void pick(struct worker *w, enum kind k, uint64_t *idx, uint64_t *off,
 	*len = n;
 }
 
+/* -o OPS: the kinds of operation to do (default all of them):
+ * r pread, l mmap load, w pwrite, m mmap store, f fsync, c close,
+ * b also through the backing file. */
+static const char *ops_allowed = "rlwmfcb";
+
+static bool allowed(char op)
+{
+	return strchr(ops_allowed, op) != NULL;
+}
+
 static enum kind pick_kind(struct worker *w, bool backing_ok)
 {
+	backing_ok = backing_ok && allowed('b');
 	uint64_t r = below(w, backing_ok ? 5 : 4);
 
 	return r < 2 ? K_CHUNK : r < 4 ? K_PAGE : K_BACKING;
@@ -523,18 +534,20 @@ static void *worker_main(void *arg)
 	while (!atomic_load(&stop)) {
 		uint64_t r = below(w, 100);
 
-		if (r < 25)
+		if (r < 25 && allowed('r'))
 			op_read(w, false);
-		else if (r < 40)
+		else if (r >= 25 && r < 40 && allowed('l'))
 			op_read(w, true);
-		else if (r < 70)
+		else if (r >= 40 && r < 70 && allowed('w'))
 			op_write(w);
-		else if (r < 85)
+		else if (r >= 70 && r < 85 && allowed('m'))
 			op_mstore(w);
-		else if (r < 93)
+		else if (r >= 85 && r < 93 && allowed('f'))
 			op_fsync(w);
-		else
+		else if (r >= 93 && allowed('c'))
 			slot_close(&w->slots[below(w, SLOTS)]);
+		else
+			continue;
 		atomic_fetch_add(&n_ops, 1);
 	}
 	for (int n = 0; n < SLOTS; n++)
@@ -657,8 +670,10 @@ int main(int argc, char **argv)
 	long pair_rounds = 0;
 	struct timespec start, now;
 
-	while ((opt = getopt(argc, argv, "t:j:s:PS:")) != -1) {
-		if (opt == 'S')
+	while ((opt = getopt(argc, argv, "t:j:s:PS:o:")) != -1) {
+		if (opt == 'o')
+			ops_allowed = optarg;
+		else if (opt == 'S')
 			pair_rounds = atol(optarg);
 		else if (opt == 'P')
 			whole_pages = true;
@@ -672,9 +687,10 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	if (argc - optind != 3 || nthreads < 1 || nthreads > MAX_THREADS) {
-		fprintf(stderr, "usage: exercise [-t SECONDS] [-j THREADS] "
-				"[-s SEED] [-P] [-S ROUNDS] ENTRYDIR BACKING "
-				"CHUNK\n");
+		fprintf(stderr,
+			"usage: exercise [-t SECONDS] [-j THREADS] "
+			"[-s SEED] [-P] [-S ROUNDS] [-o OPS] ENTRYDIR BACKING "
+			"CHUNK\n");
 		return 2;
 	}
 	entry_dir = argv[optind];
