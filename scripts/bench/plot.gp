@@ -1,6 +1,6 @@
 # plot.gp - throughput by operation and block size (scripts/bench.sh).
 # Usage: gnuplot -e "datafile='bench-plot.dat'; outfile='bench.png'" plot.gp
-set terminal pngcairo size 1400,600 font ",10"
+set terminal pngcairo size 1400,600 font ",10" noenhanced
 set output outfile
 set datafile separator "\t"
 set datafile missing "-"
@@ -14,7 +14,7 @@ set ylabel "MiB/s (log scale; median of rounds)"
 set xtics rotate by -35 nomirror
 set grid ytics
 set key top right
-set title "mmapfs beside native I/O on the backing file and libfuse passthrough\\_ll"
+set title "mmapfs beside native I/O on the backing file and libfuse passthrough_ll"
 plot datafile using 2:xtic(1) title columnhead(2), \
      '' using 3 title columnhead(3), \
      '' using 4 title columnhead(4), \
