@@ -36,23 +36,25 @@
  *  4. The same wait makes two concurrent writes to overlapping pages of
  *     two aliases a potential deadlock: the kernel keeps a folio locked
  *     during a write only when the write covers part of a folio that is
- *     not uptodate, so each write may hold a page of its own inode and
- *     wait for the other's.  Every write registers itself (under the
- *     file's lock) when it plans; whichever of two such writes plans
- *     second sees the first and invalidates the first one's inode page
- *     by page, each page on its own thread, waiting at most
- *     CONFLICT_WAIT_MS.  Unlocked pages go in microseconds, before the
- *     reply.  A page still locked at the deadline is safe to leave: locked
- *     by a write, it is a folio that is not uptodate and will be re-read
- *     after that write's reply; locked by a READ, the daemon copies it
- *     from the mapping after our bytes got there.  (Page by page because
- *     the kernel invalidates a range in order and would stop at the first
- *     locked page, leaving the uptodate pages behind it stale.)  Nothing
- *     is lost for bytes the two writes do not share
- *     (writes racing on the same bytes have no defined order).  A write
- *     leaves the list before its reply, so the writer's *next* write is
- *     never taken for a concurrent one: the stress test caught exactly
- *     that as stale reads.
+ *     not uptodate (checked on this kernel: a fault on an uptodate page
+ *     being written does not wait), so each write may hold a page of its
+ *     own inode and wait for the other's.  Every write registers itself
+ *     (under the file's lock) when it plans; whichever of two such writes
+ *     plans second sees the first, invalidates the first one's inode page
+ *     by page, each page on its own thread, and waits for them.  It stops
+ *     waiting only when the first write has been blocked invalidating the
+ *     second one's inode (or in a conflict wait of its own) for
+ *     CONFLICT_STUCK_MS: a cycle.  Then the pages still pending are locked
+ *     by a write, so not uptodate, and re-read after that write's reply
+ *     anyway.  (Page by page because the kernel invalidates a range in
+ *     order and would stop at the first locked page, leaving the uptodate
+ *     pages behind it stale.)  Nothing is lost for bytes the two writes do
+ *     not share (writes racing on the same bytes have no defined order).
+ *     A write leaves the list before its reply, so the writer's *next*
+ *     write is never taken for a concurrent one: the stress test caught
+ *     exactly that as stale reads.  The hardening exerciser (writers on
+ *     disjoint bytes of shared pages) caught the earlier designs: deferring
+ *     to after the other write's reply, and a fixed timeout.
  *
  *  5. An invalidation may also wait for a READ that the kernel has queued
  *     for the alias (readahead or an mmap fault keep the page locked until
@@ -83,7 +85,9 @@
 
 /* How long a write waits for an invalidation that may be stuck behind a
  * concurrent write's locked pages (rule 4). */
-#define CONFLICT_WAIT_MS 100
+#define CONFLICT_STUCK_MS 20 /* the other write waits for us this long */
+#define CONFLICT_MAX_MS 5000 /* safety net */
+#define CONFLICT_SLICE_MS 2
 /* At most this many threads for one conflicting invalidation. */
 #define CONFLICT_THREADS 16
 
@@ -98,6 +102,7 @@ struct mmapfs_co_node {
 	struct co_open *opens;
 	size_t nopens, cap;
 	struct mmapfs_co_write *writes; /* in flight */
+	uint64_t next_seq;
 };
 
 struct mmapfs_co_job {
@@ -110,6 +115,7 @@ struct mmapfs_co_job {
 struct co_target {
 	uint64_t ino, off, len; /* off relative to the entry */
 	bool conflict;		/* the alias has a write in flight (rule 4) */
+	uint64_t with;		/* that write's seq */
 };
 
 /* A writer waiting for its conflicting invalidations (rule 4). */
@@ -371,6 +377,9 @@ static size_t plan_locked(struct mmapfs_co *c, struct mmapfs_co_node *n,
 	uint64_t w_hi = w->off + w->len;
 	size_t nt = 0;
 
+	w->seq = ++n->next_seq;
+	w->blocked_on = 0;
+	w->waiting = false;
 	w->next = n->writes;
 	n->writes = w;
 	for (size_t i = 0; i < n->nopens && nt < max; i++) {
@@ -383,7 +392,7 @@ static size_t plan_locked(struct mmapfs_co *c, struct mmapfs_co_node *n,
 			continue;
 		x = busy_alias(n, o->ino, lo, hi, c->page);
 		t[nt++] = (struct co_target){ o->ino, lo - o->off, hi - lo,
-					      x != NULL };
+					      x != NULL, x ? x->seq : 0 };
 	}
 	return nt;
 }
@@ -477,20 +486,75 @@ static int conflict_start(struct mmapfs_co *c, struct co_wait *w,
 	return -1;
 }
 
-/* Wait for the conflicting invalidations, CONFLICT_WAIT_MS at most. */
-static void conflict_wait(struct co_wait *w)
+/*
+ * May the write with sequence `seq` be waiting for pages of inode `ino`?
+ * Only while it is registered and blocked in an invalidation of `ino`,
+ * or in a conflict wait of its own.  Under the node's lock.
+ */
+static bool may_wait_for(const struct mmapfs_co_node *n, uint64_t seq,
+			 uint64_t ino)
 {
-	struct timespec deadline;
+	for (const struct mmapfs_co_write *x = n->writes; x != NULL;
+	     x = x->next)
+		if (x->seq == seq)
+			return x->blocked_on == ino || x->waiting;
+	return false;
+}
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_nsec += CONFLICT_WAIT_MS * 1000000L;
-	deadline.tv_sec += deadline.tv_nsec / 1000000000L;
-	deadline.tv_nsec %= 1000000000L;
-	pthread_mutex_lock(&w->lock);
-	while (w->pending > 0 &&
-	       pthread_cond_timedwait(&w->cond, &w->lock, &deadline) == 0)
-		;
-	pthread_mutex_unlock(&w->lock);
+static bool cycle_suspected(struct mmapfs_co_node *n,
+			    const struct mmapfs_co_write *me,
+			    const struct co_target *t, size_t nt)
+{
+	bool suspect = false;
+
+	pthread_mutex_lock(&n->lock);
+	for (size_t i = 0; i < nt && !suspect; i++)
+		if (t[i].conflict && may_wait_for(n, t[i].with, me->ino))
+			suspect = true;
+	pthread_mutex_unlock(&n->lock);
+	return suspect;
+}
+
+/*
+ * Wait for the conflicting invalidations.  Give up only when a write we
+ * conflict with has been waiting for our own inode for CONFLICT_STUCK_MS
+ * (a cycle, rule 4), or after CONFLICT_MAX_MS whatever happens.
+ */
+static void conflict_wait(struct co_wait *w, struct mmapfs_co_node *n,
+			  struct mmapfs_co_write *me, const struct co_target *t,
+			  size_t nt)
+{
+	unsigned stuck = 0, total = 0;
+	struct timespec deadline;
+	bool done = false;
+
+	pthread_mutex_lock(&n->lock);
+	me->waiting = true;
+	pthread_mutex_unlock(&n->lock);
+	while (!done && stuck < CONFLICT_STUCK_MS && total < CONFLICT_MAX_MS) {
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_nsec += CONFLICT_SLICE_MS * 1000000L;
+		deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+		deadline.tv_nsec %= 1000000000L;
+		pthread_mutex_lock(&w->lock);
+		while (w->pending > 0 &&
+		       pthread_cond_timedwait(&w->cond, &w->lock, &deadline) ==
+			       0)
+			;
+		done = w->pending == 0;
+		pthread_mutex_unlock(&w->lock);
+		total += CONFLICT_SLICE_MS;
+		if (!done && cycle_suspected(n, me, t, nt))
+			stuck += CONFLICT_SLICE_MS;
+		else
+			stuck = 0;
+	}
+	pthread_mutex_lock(&n->lock);
+	me->waiting = false;
+	pthread_mutex_unlock(&n->lock);
+	if (!done && total >= CONFLICT_MAX_MS)
+		log_warn("invalidation of an alias still blocked after %u ms",
+			 total);
 }
 
 /*
@@ -510,15 +574,24 @@ static void conflict_split(struct mmapfs_co *c, struct co_wait *w,
 		uint64_t lo = p == first ? t->off : p * c->page;
 		uint64_t end = (p + per) * c->page;
 		uint64_t hi = t->off + t->len < end ? t->off + t->len : end;
-		struct co_target piece = { t->ino, lo, hi - lo, true };
+		struct co_target piece = { t->ino, lo, hi - lo, true, t->with };
 
 		if (conflict_start(c, w, &piece) != 0)
 			enqueue(c, piece.ino, piece.off, piece.len, NULL);
 	}
 }
 
+static void set_blocked_on(struct mmapfs_co_node *n, struct mmapfs_co_write *me,
+			   uint64_t ino)
+{
+	pthread_mutex_lock(&n->lock);
+	me->blocked_on = ino;
+	pthread_mutex_unlock(&n->lock);
+}
+
 /* Carry out the plan: inline, on conflict threads, or queued (-s). */
-static void invalidate(struct mmapfs_co *c, const struct co_target *t,
+static void invalidate(struct mmapfs_co *c, struct mmapfs_co_node *n,
+		       struct mmapfs_co_write *me, const struct co_target *t,
 		       size_t nt)
 {
 	struct co_wait *w = NULL;
@@ -534,15 +607,18 @@ static void invalidate(struct mmapfs_co *c, const struct co_target *t,
 			enqueue(c, t[i].ino, t[i].off, t[i].len, NULL);
 	}
 	for (size_t i = 0; i < nt; i++) {
-		if (!c->sync)
+		if (!c->sync) {
 			enqueue(c, t[i].ino, t[i].off, t[i].len, NULL);
-		else if (!t[i].conflict)
+		} else if (!t[i].conflict) {
+			set_blocked_on(n, me, t[i].ino);
 			run_job(c, &(struct mmapfs_co_job){ .ino = t[i].ino,
 							    .off = t[i].off,
 							    .len = t[i].len });
+			set_blocked_on(n, me, 0);
+		}
 	}
 	if (w != NULL) {
-		conflict_wait(w);
+		conflict_wait(w, n, me, t, nt);
 		wait_put(w);
 	}
 }
@@ -559,7 +635,7 @@ void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w)
 		t = malloc(n->nopens * sizeof(*t));
 	nt = plan_locked(c, n, w, t, t != NULL ? n->nopens : 0);
 	pthread_mutex_unlock(&n->lock);
-	invalidate(c, t, nt);
+	invalidate(c, n, w, t, nt);
 	free(t);
 
 	/*

@@ -43,6 +43,10 @@ struct mmapfs_co_write {
 	uint32_t node;
 	uint64_t ino;
 	uint64_t off, len; /* written backing range */
+	/* Under the node's lock, for rule 4: */
+	uint64_t seq;	     /* registration order */
+	uint64_t blocked_on; /* inode being invalidated inline, or 0 */
+	bool waiting;	     /* in its own conflict wait */
 	struct mmapfs_co_write *next;
 };
 
