@@ -61,15 +61,17 @@
  *     the reply).  Another worker of the multi-threaded loop answers it,
  *     which is why the loop is started with plenty of threads.  With the
  *     single-threaded loop (-s) nobody could answer it, so there every
- *     invalidation goes to the helper thread after the reply: coherence
- *     between aliases is then eventual, and the man page says so.
+ *     invalidation is handed to the helper thread and the write replies
+ *     without waiting: coherence between aliases is then eventual, and
+ *     the man page says so.
  *
  *  6. Dentries are invalidated only from the helper thread:
  *     notify_inval_entry takes the directory's lock, which a LOOKUP in
  *     that directory holds while we answer it.
  *
- * Lock order: a node's lock, then nothing.  No lock is held while talking
- * to the kernel.
+ * Locks: a node's lock, a conflict wait's lock and the queue lock are
+ * leaves, never held together.  No lock is held while talking to the
+ * kernel.
  */
 #include "coherence.h"
 
