@@ -231,7 +231,7 @@ warm() { cat "$DATA" >/dev/null; }
 warm
 
 PT=""
-PT=$(build_passthrough "$W") || PT=""
+PT=$(build_passthrough "$(dirname "$IO")") || PT=""
 [ -n "$PT" ] || log "passthrough_ll not available: its rows are left out"
 
 # --- measurements --------------------------------------------------------------
