@@ -10,11 +10,12 @@
 # mounted on every exit, and nothing else.
 #
 # Usage: scripts/bench.sh [options]
-#   -s, --size SIZE     data file (default 1G); K, M, G, T suffixes
+#   -s, --size SIZE     data file, a multiple of 1M (default 1G); K, M, G, T
+#                       suffixes
 #   -r, --rounds N      rounds; every figure is the median (default 3)
 #   -d, --dir DIR       work directory, disk-backed (default /var/tmp)
 #   -o, --out DIR       results: bench.tsv, bench-raw.tsv, bench.png
-#                       (default BUILDDIR/bench-results)
+#                       (default BUILDDIR/tests/bench/bench-results)
 #       --entries N     pages/ entries for the metadata test (default 262144)
 #       --stats N       random stats (default 10000)
 #       --big SIZE      sparse file of the scale test (default 1T)
@@ -75,7 +76,9 @@ bytes() { # SIZE with an optional K/M/G/T suffix, in bytes
 }
 size_b=$(bytes "$size")
 big_b=$(bytes "$big")
-[ "$size_b" -ge $((4 << 20)) ] || die "--size must be at least 4M"
+if [ "$size_b" -lt $((4 << 20)) ] || [ $((size_b % (1 << 20))) != 0 ]; then
+	die "--size must be a multiple of 1M, at least 4M"
+fi
 [ "$(id -u)" = 0 ] || die "needs root (FUSE mounts, apt-get)"
 [ -c /dev/fuse ] || die "needs /dev/fuse"
 
