@@ -1,8 +1,10 @@
 #!/bin/sh
-# Run every test suite: unit, fs, style, install and the benchmark smoke
-# run in a plain build; the unit suite again under valgrind; unit and fs
-# again with AddressSanitizer and UndefinedBehaviorSanitizer.  Installs what
-# is missing first (scripts/setup.sh).  Exits non-zero if anything failed.
+# Run every test suite: unit, fs, hardening, style, install and the
+# benchmark smoke runs in a plain build; the unit suite again under
+# valgrind; unit, fs and hardening again with AddressSanitizer and
+# UndefinedBehaviorSanitizer; the libFuzzer targets for a bounded time.
+# Installs what is missing first (scripts/setup.sh).  Exits non-zero if
+# anything failed.
 #
 # Usage: scripts/test.sh [--quick]   (--quick: plain build only)
 set -u
@@ -39,7 +41,10 @@ if [ $quick -eq 0 ]; then
 	run "valgrind" build --setup valgrind --suite unit
 	scripts/setup.sh build-asan -Dwerror=true -Db_sanitize=address,undefined \
 		-Db_lundef=false || exit 1
-	run "sanitizers" build-asan --suite unit --suite fs
+	run "sanitizers" build-asan --suite unit --suite fs --suite hardening
+	CC=clang scripts/setup.sh build-fuzz -Dwerror=true -Dfuzz=true \
+		-Db_sanitize=address,undefined -Db_lundef=false || exit 1
+	run "fuzz" build-fuzz --suite fuzz
 fi
 
 echo "=== summary"
