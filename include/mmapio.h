@@ -214,16 +214,18 @@ MMAPIO_API size_t mmapio_page_size(void);
 
 /*
  * Copy [off, off + len) of the file into dst.
- * Errors: -ERANGE out of bounds; -EIO if a page is no longer backed by the
- * file (truncated underneath; the process is not killed); -ENOMEM on a
+ * Errors: -ERANGE out of bounds; -EINVAL if dst is NULL and len is not 0;
+ * -EIO if a page is no longer backed by the file (truncated underneath;
+ * the process is not killed); -ENOMEM on a
  * thread's first access if its small bookkeeping slot cannot be allocated.
  */
 MMAPIO_API int mmapio_read(mmapio_file *f, uint64_t off, void *dst, size_t len);
 
 /*
  * Copy src into [off, off + len) of the mapping.  Applies the flush policy.
- * Errors: -EBADF on a read-only handle; -ERANGE; -EIO as mmapio_read(), or
- * when the policy's flush fails.
+ * Errors: -EBADF on a read-only handle; -ERANGE; -EINVAL if src is NULL
+ * and len is not 0; -EIO as mmapio_read(), or when the policy's flush
+ * fails.
  */
 MMAPIO_API int mmapio_write(mmapio_file *f, uint64_t off, const void *src,
 			    size_t len);

@@ -487,40 +487,48 @@ const char *mmapio_path(const mmapio_file *f)
  * is cut, or sees the new size.  Only an external truncation can make the
  * copy fault, and then it returns -EIO.
  */
-int mmapio_read(mmapio_file *f, uint64_t off, void *dst, size_t len)
+static inline int access_copy(mmapio_file *f, uint64_t off, size_t len,
+			      void *dst, const void *src,
+			      struct mmapio_snap *snap)
 {
 	struct mmapio_reader *r = mmapio__read_begin(f);
-	struct mmapio_snap s;
 	int rc;
 
 	if (r == NULL)
 		return -ENOMEM;
-	s = mmapio__snap(f);
-	if (!mmapio__in_bounds(off, len, s.size))
+	*snap = mmapio__snap(f);
+	if (!mmapio__in_bounds(off, len, snap->size)) {
 		rc = -ERANGE;
-	else
-		rc = mmapio__guarded_copy(dst, s.base + off, len);
+	} else {
+		/* The mapping is the side the caller passed as NULL. */
+		uint8_t *at = snap->base + off;
+
+		rc = mmapio__guarded_copy(dst != NULL ? dst : at,
+					  src != NULL ? src : at, len);
+	}
 	mmapio__read_end(r);
 	return rc;
 }
 
+int mmapio_read(mmapio_file *f, uint64_t off, void *dst, size_t len)
+{
+	struct mmapio_snap s;
+
+	if (dst == NULL && len != 0)
+		return -EINVAL;
+	return access_copy(f, off, len, dst, NULL, &s);
+}
+
 int mmapio_write(mmapio_file *f, uint64_t off, const void *src, size_t len)
 {
-	struct mmapio_reader *r;
 	struct mmapio_snap s;
 	int rc;
 
 	if (f->mode == MMAPIO_RO)
 		return -EBADF;
-	r = mmapio__read_begin(f);
-	if (r == NULL)
-		return -ENOMEM;
-	s = mmapio__snap(f);
-	if (!mmapio__in_bounds(off, len, s.size))
-		rc = -ERANGE;
-	else
-		rc = mmapio__guarded_copy(s.base + off, src, len);
-	mmapio__read_end(r);
+	if (src == NULL && len != 0)
+		return -EINVAL;
+	rc = access_copy(f, off, len, NULL, src, &s);
 	if (rc == 0)
 		rc = mmapio__flusher_wrote(f, s, off, len);
 	return rc;

@@ -118,6 +118,25 @@ static void test_bounds_write(void **state)
 	assert_int_equal(th_disk_size(p), S);
 }
 
+/* A NULL buffer is refused, never taken for the mapping; with len 0 there
+ * is nothing to copy and the call succeeds. */
+static void test_null_buffers(void **state)
+{
+	char p[TH_PATH_MAX];
+	unsigned char got[16], want[16];
+	mmapio_file *f = pattern_handle(p, MMAPIO_RW, 4);
+	(void)state;
+
+	th_fill(want, sizeof(want), 4);
+	assert_rc(mmapio_read(f, 0, NULL, 16), -EINVAL);
+	assert_rc(mmapio_write(f, 0, NULL, 16), -EINVAL);
+	assert_ok(mmapio_read(f, 0, NULL, 0));
+	assert_ok(mmapio_write(f, 0, NULL, 0));
+	assert_ok(mmapio_read(f, 0, got, sizeof(got)));
+	assert_memory_equal(got, want, sizeof(got));
+	assert_ok(mmapio_close(f));
+}
+
 static void test_bounds_views(void **state)
 {
 	char p[TH_PATH_MAX];
@@ -339,6 +358,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		TH_TEST(test_bounds_read),
 		TH_TEST(test_bounds_write),
+		TH_TEST(test_null_buffers),
 		TH_TEST(test_bounds_views),
 		TH_TEST(test_bounds_other_calls),
 		TH_TEST(test_bounds_empty_file),
