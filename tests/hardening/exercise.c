@@ -3,7 +3,7 @@
  * file, checked against an in-memory model after every operation.
  *
  *   exercise [-t SECONDS] [-j THREADS] [-s SEED] [-P] [-S ROUNDS]
- *            [-o OPS] ENTRYDIR BACKING CHUNK
+ *            [-R ROUNDS] [-o OPS] ENTRYDIR BACKING CHUNK
  *
  * ENTRYDIR is MOUNT/<name> (with chunks/ and pages/), BACKING the file it
  * serves, CHUNK the mount's chunk size.  Threads read and write through
@@ -661,17 +661,87 @@ static int run_pair(long rounds)
 	return p[0].stale + p[1].stale ? 1 : 0;
 }
 
+/*
+ * -R N: a write through pages/P read back through an mmap of the chunk
+ * that holds it (opened, mapped and touched just before), N times, while
+ * another thread only opens and closes that chunk.  Every load follows
+ * the thread's own returned write, so it must see it.
+ */
+static atomic_bool reopen_stop;
+
+static void *reopener_main(void *arg)
+{
+	const uint64_t *cidx = arg;
+
+	while (!atomic_load(&reopen_stop)) {
+		int fd = entry_open(K_CHUNK, *cidx, O_RDWR);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	return NULL;
+}
+
+static int run_reopen(long rounds)
+{
+	uint64_t pg = count_of(K_PAGE) > 3 ? 3 : 0;
+	uint64_t cidx = pg * page_size / chunk_size, coff, clen;
+	uint64_t in_chunk = pg * page_size - cidx * chunk_size, stale = 0;
+	int fp = entry_open(K_PAGE, pg, O_RDWR);
+	uint8_t buf[512];
+	pthread_t t;
+
+	entry_range(K_CHUNK, cidx, &coff, &clen);
+	if (fp < 0 || pthread_create(&t, NULL, reopener_main, &cidx) != 0)
+		return 2;
+	for (long i = 0; i < rounds && stale < 1000; i++) {
+		int fc = entry_open(K_CHUNK, cidx, O_RDONLY);
+		uint8_t *m =
+			fc < 0 ? MAP_FAILED
+			       : mmap(NULL, clen, PROT_READ, MAP_SHARED, fc, 0);
+
+		if (m == MAP_FAILED) {
+			perror("exercise: open and map the chunk");
+			stale++;
+			break;
+		}
+		volatile uint8_t touch = m[in_chunk + 100];
+
+		(void)touch;
+		memset(buf, (int)(i & 0xff), sizeof(buf));
+		if (pwrite(fp, buf, sizeof(buf), 100) != (ssize_t)sizeof(buf)) {
+			perror("exercise: pwrite");
+			stale++;
+		} else if (memcmp(m + in_chunk + 100, buf, sizeof(buf)) != 0) {
+			stale++;
+		}
+		atomic_fetch_add(&n_ops, 1);
+		munmap(m, clen);
+		close(fc);
+	}
+	atomic_store(&reopen_stop, true);
+	pthread_join(t, NULL);
+	close(fp);
+	printf("figures: ops=%" PRIu64 " miscompares=%" PRIu64
+	       " (write through a page, load through the chunk's mmap, "
+	       "chunk reopened meanwhile)\n",
+	       (uint64_t)atomic_load(&n_ops), stale);
+	return stale ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct worker workers[MAX_THREADS];
 	double seconds = 10;
 	uint64_t seed = (uint64_t)time(NULL), last = 0;
 	int opt, idle = 0;
-	long pair_rounds = 0;
+	long pair_rounds = 0, reopen_rounds = 0;
 	struct timespec start, now;
 
-	while ((opt = getopt(argc, argv, "t:j:s:PS:o:")) != -1) {
-		if (opt == 'o')
+	while ((opt = getopt(argc, argv, "t:j:s:PS:R:o:")) != -1) {
+		if (opt == 'R')
+			reopen_rounds = atol(optarg);
+		else if (opt == 'o')
 			ops_allowed = optarg;
 		else if (opt == 'S')
 			pair_rounds = atol(optarg);
@@ -689,7 +759,8 @@ int main(int argc, char **argv)
 	if (argc - optind != 3 || nthreads < 1 || nthreads > MAX_THREADS) {
 		fprintf(stderr,
 			"usage: exercise [-t SECONDS] [-j THREADS] "
-			"[-s SEED] [-P] [-S ROUNDS] [-o OPS] ENTRYDIR BACKING "
+			"[-s SEED] [-P] [-S ROUNDS] [-R ROUNDS] [-o OPS] "
+			"ENTRYDIR BACKING "
 			"CHUNK\n");
 		return 2;
 	}
@@ -701,6 +772,8 @@ int main(int argc, char **argv)
 		return 2;
 	if (pair_rounds > 0)
 		return run_pair(pair_rounds);
+	if (reopen_rounds > 0)
+		return run_reopen(reopen_rounds);
 	printf("exercise: seed %" PRIu64 ", %d threads, %" PRIu64
 	       " bytes, chunk %" PRIu64 "\n",
 	       seed, nthreads, file_size, chunk_size);

@@ -23,6 +23,8 @@ run() {
 		-s "$RANDOM" "$M/data.bin" "$T/data.bin" "$ch"
 	check "two writers on one page through two aliases ($opts): each sees its own write" \
 		timeout 300 "$HARD_BIN/hard_exercise" -S 20000 "$M/data.bin" "$T/data.bin" "$ch"
+	check "write through a page, load through the chunk's mmap while the chunk is reopened ($opts)" \
+		timeout 300 "$HARD_BIN/hard_exercise" -R 20000 "$M/data.bin" "$T/data.bin" "$ch"
 	check "the daemon survived ($opts)" kill -0 "$pid"
 	umount_fs "$M" "$pid"
 }
