@@ -58,6 +58,29 @@ known_bug() {
 	fi
 }
 
+# bad DESCRIPTION WORD ARGS...: mmapfs ARGS must exit non-zero with one
+# line on stderr that mentions WORD, and mount nothing at $T/mnt.
+bad() {
+	desc=$1 word=$2
+	shift 2
+	out=$(timeout 20 "$MMAPFS" "$@" 2>&1 >/dev/null)
+	rc=$?
+	lines=$(printf '%s\n' "$out" | grep -c .)
+	if [ $rc -eq 0 ] || [ $rc -eq 124 ]; then
+		fail "$desc: exit status $rc"
+	elif [ "$lines" -ne 1 ]; then
+		fail "$desc: expected one line on stderr, got $lines: $out"
+	elif ! printf '%s' "$out" | grep -q -- "$word"; then
+		fail "$desc: message '$out' does not mention '$word'"
+	else
+		ok "$desc ($out)"
+	fi
+	if is_mounted "$T/mnt"; then
+		fail "$desc: something got mounted"
+		unmount_dir "$T/mnt"
+	fi
+}
+
 # eq DESCRIPTION GOT WANT
 eq() {
 	if [ "$2" = "$3" ]; then

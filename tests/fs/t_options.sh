@@ -9,29 +9,6 @@ mkfifo "$T/fifo"
 mkdir -p "$T/mnt" "$T/srcdir"
 : >"$T/notdir"
 
-# bad DESCRIPTION WORD ARGS...: exit non-zero, one stderr line with WORD,
-# nothing mounted.
-bad() {
-	desc=$1 word=$2
-	shift 2
-	out=$(timeout 20 "$MMAPFS" "$@" 2>&1 >/dev/null)
-	rc=$?
-	lines=$(printf '%s\n' "$out" | grep -c .)
-	if [ $rc -eq 0 ] || [ $rc -eq 124 ]; then
-		fail "$desc: exit status $rc"
-	elif [ "$lines" -ne 1 ]; then
-		fail "$desc: expected one line on stderr, got $lines: $out"
-	elif ! printf '%s' "$out" | grep -q -- "$word"; then
-		fail "$desc: message '$out' does not mention '$word'"
-	else
-		ok "$desc ($out)"
-	fi
-	if is_mounted "$T/mnt"; then
-		fail "$desc: something got mounted"
-		unmount_dir "$T/mnt"
-	fi
-}
-
 bad "no arguments" "missing" 
 bad "a mount point alone" "missing" "$T/mnt"
 bad "missing source" "No such file" "$T/nothere" "$T/mnt"

@@ -19,29 +19,6 @@ ln -s "$T/nothere" "$T/dangling"
 : >"$T/notdir"
 ln -s "$T/notdir" "$T/link_notdir"
 
-# bad DESCRIPTION WORD ARGS...: non-zero exit, one stderr line naming
-# WORD, nothing mounted.
-bad() {
-	desc=$1 word=$2
-	shift 2
-	out=$(timeout 20 "$MMAPFS" "$@" 2>&1 >/dev/null)
-	rc=$?
-	lines=$(printf '%s\n' "$out" | grep -c .)
-	if [ $rc -eq 0 ] || [ $rc -eq 124 ]; then
-		fail "$desc: exit status $rc"
-	elif [ "$lines" -ne 1 ]; then
-		fail "$desc: expected one line on stderr, got $lines: $out"
-	elif ! printf '%s' "$out" | grep -q -- "$word"; then
-		fail "$desc: '$out' does not say '$word'"
-	else
-		ok "$desc ($out)"
-	fi
-	if is_mounted "$MNT"; then
-		fail "$desc: something got mounted"
-		unmount_dir "$MNT"
-	fi
-}
-
 bad "missing source" "No such file" "$T/nothere" "$MNT"
 bad "dangling symbolic link as source" "No such file" "$T/dangling" "$MNT"
 bad "FIFO source" "FIFO" "$T/fifo" "$MNT"
