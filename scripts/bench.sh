@@ -132,27 +132,7 @@ mkdir -p "$out"
 W=$(mktemp -d "$dir/mmapfs-bench.XXXXXX")
 MOUNTS=() PIDS=()
 
-is_mounted() {
-	awk -v m="$1" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo
-}
-
-unmount_dir() {
-	is_mounted "$1" || return 0
-	fusermount3 -u "$1" 2>/dev/null && return 0
-	sleep 0.2
-	fusermount3 -u "$1" 2>/dev/null && return 0
-	umount -l "$1" 2>/dev/null
-}
-
-wait_gone() {
-	local i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	kill -0 "$1" 2>/dev/null && kill -9 "$1" 2>/dev/null
-	return 0
-}
+. "$root/tests/fs/mounts.sh"
 
 cleanup() {
 	local m p left=0
@@ -160,7 +140,7 @@ cleanup() {
 		unmount_dir "$m" || true
 	done
 	for p in "${PIDS[@]}"; do
-		wait_gone "$p"
+		wait_gone "$p" || true
 	done
 	for m in "${MOUNTS[@]}"; do
 		is_mounted "$m" && left=1 && echo "bench: $m still mounted" >&2
@@ -190,7 +170,7 @@ fs_mount() {
 
 fs_umount() {
 	unmount_dir "$MNT"
-	wait_gone "$MPID"
+	wait_gone "$MPID" || echo "bench: daemon $MPID had to be killed" >&2
 }
 
 mount_mmapfs() { # NAME SOURCE [options]

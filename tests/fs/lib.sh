@@ -21,6 +21,8 @@ command -v fusermount3 >/dev/null 2>&1 || skip "needs fusermount3"
 [ -x "${MMAPFS:-}" ] || skip "MMAPFS not set"
 [ -x "${FSPROBE:-}" ] || skip "FSPROBE not set"
 
+. "$(dirname "${BASH_SOURCE[0]}")/mounts.sh"
+
 T=$(mktemp -d /tmp/mmapfs-test.XXXXXX) || exit 1
 FAILS=0
 MOUNTS=""    # mount points this test mounted
@@ -90,33 +92,6 @@ eq() {
 	fi
 }
 
-is_mounted() {
-	awk -v m="$1" '$5 == m { found = 1 } END { exit !found }' \
-		/proc/self/mountinfo
-}
-
-# unmount_dir DIR: unmount our own mount point, whatever state it is in.
-unmount_dir() {
-	is_mounted "$1" || return 0
-	fusermount3 -u "$1" 2>/dev/null && return 0
-	sleep 0.2
-	fusermount3 -u "$1" 2>/dev/null && return 0
-	umount -l "$1" 2>/dev/null
-}
-
-# wait_gone PID: wait (bounded) for a daemon to exit after its unmount.
-wait_gone() {
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		fail "daemon $1 still running after unmount"
-		kill -9 "$1" 2>/dev/null
-	fi
-}
-
 scan_log() {
 	if grep -E -q "ERROR: AddressSanitizer|runtime error:|LeakSanitizer|ERROR: ThreadSanitizer" "$1" 2>/dev/null; then
 		fail "sanitizer report in $1:"
@@ -129,7 +104,7 @@ cleanup() {
 		unmount_dir "$m"
 	done
 	for p in $DAEMONS; do
-		wait_gone "$p"
+		wait_gone "$p" || fail "daemon $p still running after unmount"
 	done
 	for l in $LOGS; do
 		scan_log "$l"
@@ -182,7 +157,7 @@ mount_fs() {
 # umount_fs DIR PID: unmount and wait for the daemon to exit.
 umount_fs() {
 	unmount_dir "$1"
-	wait_gone "$2"
+	wait_gone "$2" || fail "daemon $2 still running after unmount"
 }
 
 # gen FILE SIZE: deterministic pseudo-random content.

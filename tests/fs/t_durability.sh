@@ -18,7 +18,7 @@ pid=$PID
 check "fill page 2 with A and fsync" "$FSPROBE" fill "$M/data.bin/pages/2" A fsync
 check "fill chunk 3 with B and fsync" "$FSPROBE" fill "$M/data.bin/chunks/3" B fsync
 kill -9 "$pid"
-wait_gone "$pid"
+wait_gone "$pid" || fail "daemon $pid still running"
 eq "fsynced page is in the backing file after kill -9" "$(dd if="$T/data.bin" bs="$PAGE" skip=2 count=1 status=none | tr -d A | wc -c)" 0
 eq "fsynced chunk is in the backing file after kill -9" "$(dd if="$T/data.bin" bs=$CH skip=3 count=1 status=none | tr -d B | wc -c)" 0
 eq "bytes around the page are untouched" "$(byte_at "$T/data.bin" $((3 * PAGE)) | tr -d A | wc -c)" 1
@@ -31,7 +31,7 @@ mount_fs "$M" -o chunk_size=64K "$T/data.bin" || exit 1
 pid=$PID
 check "fill page 5 with C, no fsync" "$FSPROBE" fill "$M/data.bin/pages/5" C
 kill -TERM "$pid"
-wait_gone "$pid"
+wait_gone "$pid" || fail "daemon $pid still running"
 check "SIGTERM unmounted" sh -c "! awk -v m='$M' '\$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo"
 eq "SIGTERM: the write is in the backing file" "$(dd if="$T/data.bin" bs="$PAGE" skip=5 count=1 status=none | tr -d C | wc -c)" 0
 

@@ -42,7 +42,7 @@ for trial in $(seq 1 "$TRIALS"); do
 	# A random moment: 50 ms to 1.5 s into the run.
 	sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.3f", 0.05 + (r % 1450) / 1000 }')"
 	kill -9 "$pid"
-	wait_gone "$pid"
+	wait_gone "$pid" || fail "trial $trial: daemon $pid survived kill -9"
 	wait "$writer"
 	wrc=$?
 	wline=$(grep figures "$T/w.out")
