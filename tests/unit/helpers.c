@@ -238,6 +238,14 @@ mmapio_file *th_open(const char *path, mmapio_mode mode)
 	return f;
 }
 
+mmapio_file *th_open_pattern(char *out, const char *stem, size_t len,
+			     unsigned seed, mmapio_mode mode)
+{
+	th_unique(out, stem);
+	th_pattern_file(out, len, seed);
+	return th_open(out, mode);
+}
+
 unsigned char *th_base(mmapio_file *f)
 {
 	mmapio_view v = { 0 };

@@ -100,6 +100,10 @@ bool th_all_zero(const void *buf, size_t len);
 
 /* Handles. */
 mmapio_file *th_open(const char *path, mmapio_mode mode);
+/* A new file under a unique path from `stem` (written to out), holding
+ * th_fill's pattern for `seed`, opened in `mode`. */
+mmapio_file *th_open_pattern(char *out, const char *stem, size_t len,
+			     unsigned seed, mmapio_mode mode);
 unsigned char *th_base(mmapio_file *f);
 size_t th_page(void);
 

@@ -21,9 +21,7 @@
 
 static mmapio_file *pattern_handle(char *p, mmapio_mode mode)
 {
-	th_unique(p, "faults");
-	th_pattern_file(p, PAGES * th_page(), 1);
-	return th_open(p, mode);
+	return th_open_pattern(p, "faults", PAGES * th_page(), 1, mode);
 }
 
 /* Shrink the file behind the handle's back: no refresh. */

@@ -21,9 +21,7 @@ static bool thp_available(void)
 
 static mmapio_file *pattern_handle(char *p, mmapio_mode mode, unsigned seed)
 {
-	th_unique(p, "hints");
-	th_pattern_file(p, PAGES * th_page(), seed);
-	return th_open(p, mode);
+	return th_open_pattern(p, "hints", PAGES * th_page(), seed, mode);
 }
 
 /* Pages of [p, p + len) resident in memory. */

@@ -9,9 +9,7 @@
 
 static mmapio_file *pattern_handle(char *p, size_t size, mmapio_mode mode)
 {
-	th_unique(p, "iter");
-	th_pattern_file(p, size, (unsigned)size);
-	return th_open(p, mode);
+	return th_open_pattern(p, "iter", size, (unsigned)size, mode);
 }
 
 static void test_chunk_count(void **state)

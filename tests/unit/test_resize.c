@@ -15,9 +15,7 @@
 
 static mmapio_file *pattern_rw(char *p, size_t size, unsigned seed)
 {
-	th_unique(p, "resize");
-	th_pattern_file(p, size, seed);
-	return th_open(p, MMAPIO_RW);
+	return th_open_pattern(p, "resize", size, seed, MMAPIO_RW);
 }
 
 static void test_grow_keeps_data(void **state)

@@ -45,9 +45,7 @@ static const struct range matrix[] = {
 
 static mmapio_file *pattern_handle(char *p, mmapio_mode mode, unsigned seed)
 {
-	th_unique(p, "rw");
-	th_pattern_file(p, S, seed);
-	return th_open(p, mode);
+	return th_open_pattern(p, "rw", S, seed, mode);
 }
 
 static void report(const char *fn, const struct range *r, int rc)

@@ -13,9 +13,7 @@
 
 static mmapio_file *pattern_handle(char *p, mmapio_mode mode, unsigned seed)
 {
-	th_unique(p, "views");
-	th_pattern_file(p, S, seed);
-	return th_open(p, mode);
+	return th_open_pattern(p, "views", S, seed, mode);
 }
 
 static void test_acquire_release_count(void **state)
