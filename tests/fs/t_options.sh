@@ -28,24 +28,8 @@ bad "mount point not a directory" "not a directory" "$T/data.bin" "$T/notdir"
 bad "unknown option" "unknown option" -o frobnicate "$T/data.bin" "$T/mnt"
 bad "-o without an argument" "missing argument" "$T/data.bin" "$T/mnt" -o
 
-# Unreadable source: permissions only bind a non-root user.
-if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
-	cp "$T/data.bin" "$T/secret"
-	chmod 600 "$T/secret"
-	chmod 755 "$T"
-	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$MMAPFS" "$T/secret" "$T/mnt" 2>&1)
-	rc=$?
-	if [ $rc -ne 0 ] && [ "$(printf '%s\n' "$out" | grep -c .)" -eq 1 ] &&
-		printf '%s' "$out" | grep -q "Permission denied"; then
-		ok "unreadable source ($out)"
-	elif [ -z "$out" ] && [ $rc -ne 0 ]; then
-		ok "unreadable source (daemon not runnable as nobody here)"
-	else
-		fail "unreadable source: rc=$rc out=$out"
-	fi
-else
-	echo "note: setpriv or nobody missing, unreadable-source case not run"
-fi
+# An unreadable source is checked as a non-root user in
+# tests/hardening/t_sources.sh.
 
 # A busy mount point: something is already mounted there.
 M="$T/busy"
