@@ -95,7 +95,8 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 		return -1;
 	}
 	if (mmapfs_tree_build(&fs->tree, o->sources, o->nsources, fs->mnt_real,
-			      root_st, err, sizeof(err)) != 0) {
+			      root_st, o->follow_symlinks, err,
+			      sizeof(err)) != 0) {
 		log_err("%s", err);
 		return -1;
 	}

@@ -122,7 +122,12 @@ static int scan_entry(struct mmapfs_tree *t, uint32_t dir, const char *root,
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return 0; /* vanished while scanning */
 	if (S_ISLNK(st.st_mode)) {
-		if (realpath(path, real) == NULL || !inside(root, real) ||
+		/* Files only, so no link makes the tree loop; never into
+		 * the mount point, which would be the daemon asking itself. */
+		if (realpath(path, real) == NULL ||
+		    (!t->follow_symlinks && !inside(root, real)) ||
+		    (t->mnt_path != NULL && (strcmp(real, t->mnt_path) == 0 ||
+					     inside(t->mnt_path, real))) ||
 		    stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
 			log_info("not following symbolic link %s", path);
 			return 0;
@@ -260,10 +265,11 @@ nomem:
 }
 
 int mmapfs_tree_build(struct mmapfs_tree *t, char *const *sources, size_t n,
-		      const char *mnt, const struct stat *mnt_st, char *err,
-		      size_t errlen)
+		      const char *mnt, const struct stat *mnt_st, bool follow,
+		      char *err, size_t errlen)
 {
 	memset(t, 0, sizeof(*t));
+	t->follow_symlinks = follow;
 	t->mnt_path = mnt;
 	t->mnt_dev = mnt_st->st_dev;
 	t->mnt_ino = mnt_st->st_ino;

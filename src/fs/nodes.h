@@ -10,8 +10,9 @@
  *
  * Inside a SOURCE directory, FIFOs, devices and sockets are left out, and
  * a symbolic link is followed only when it resolves to a regular file
- * inside the same SOURCE directory; links to directories are left out so
- * that no link can make the tree loop.
+ * inside the same SOURCE directory, or anywhere but the mount point with
+ * -o follow_symlinks; links to directories are left out so that no link
+ * can make the tree loop.
  */
 #ifndef MMAPFS_NODES_H
 #define MMAPFS_NODES_H
@@ -43,19 +44,21 @@ struct mmapfs_tree {
 	const char *mnt_path; /* absolute, resolved */
 	dev_t mnt_dev;
 	ino_t mnt_ino;
+	bool follow_symlinks; /* links may point outside their source */
 };
 
 /*
  * Build the tree for `sources`, to be mounted at `mnt` (resolved path and
  * its stat before mounting).  A mount point met inside a source directory
- * becomes an empty directory node (is_mountpoint).  Returns 0, or -1 with
+ * becomes an empty directory node (is_mountpoint).  follow: follow links
+ * to files outside their source directory.  Returns 0, or -1 with
  * one line in err naming the bad SOURCE (missing, unreadable, FIFO,
  * device, socket, duplicate name, the mount point itself or inside it).
  * On failure the tree is freed.
  */
 int mmapfs_tree_build(struct mmapfs_tree *t, char *const *sources, size_t n,
-		      const char *mnt, const struct stat *mnt_st, char *err,
-		      size_t errlen);
+		      const char *mnt, const struct stat *mnt_st, bool follow,
+		      char *err, size_t errlen);
 
 /* NULL-safe, accepts half-built trees. */
 void mmapfs_tree_free(struct mmapfs_tree *t);

@@ -20,6 +20,7 @@ enum {
 	KEY_RO,
 	KEY_COW,
 	KEY_ALLOW_OTHER,
+	KEY_FOLLOW,
 	KEY_HELP,
 	KEY_VERSION,
 };
@@ -27,6 +28,10 @@ enum {
 static const struct fuse_opt opt_spec[] = {
 	{ "chunk_size=%s", offsetof(struct mmapfs_opts, chunk_arg), 0 },
 	{ "flush=%s", offsetof(struct mmapfs_opts, flush_arg), 0 },
+	{ "cache=%s", offsetof(struct mmapfs_opts, cache_arg), 0 },
+	{ "cache_entries=%s", offsetof(struct mmapfs_opts, cache_entries_arg),
+	  0 },
+	FUSE_OPT_KEY("follow_symlinks", KEY_FOLLOW),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("cow", KEY_COW),
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
@@ -83,6 +88,9 @@ static int opt_proc(void *data, const char *arg, int key,
 		return 1; /* the kernel makes the mount read-only too */
 	case KEY_COW:
 		o->cow = true;
+		return 0;
+	case KEY_FOLLOW:
+		o->follow_symlinks = true;
 		return 0;
 	case KEY_ALLOW_OTHER:
 		o->allow_other = true;
@@ -200,6 +208,30 @@ static int check_values(struct mmapfs_opts *o)
 			o->flush_arg);
 		return -1;
 	}
+	if (o->cache_arg != NULL) {
+		if (strcmp(o->cache_arg, "keep") == 0) {
+			o->cache = MMAPFS_CACHE_KEEP;
+		} else if (strcmp(o->cache_arg, "open") == 0) {
+			o->cache = MMAPFS_CACHE_OPEN;
+		} else {
+			set_err(o, "bad cache mode '%s': use keep or open",
+				o->cache_arg);
+			return -1;
+		}
+	}
+	if (o->cache_entries_arg != NULL) {
+		uint64_t n;
+
+		if (mmapfs_parse_index_str(o->cache_entries_arg, &n) != 0 ||
+		    n == 0 || n > UINT32_MAX) {
+			set_err(o,
+				"bad cache_entries '%s': a number from 1 to "
+				"%u",
+				o->cache_entries_arg, (unsigned)UINT32_MAX);
+			return -1;
+		}
+		o->cache_entries = (uint32_t)n;
+	}
 	if (o->ro && o->cow) {
 		set_err(o, "options ro and cow exclude each other");
 		return -1;
@@ -233,6 +265,8 @@ int mmapfs_opts_parse(struct fuse_args *args, struct mmapfs_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->chunk_size = MMAPFS_DEFAULT_CHUNK;
 	o->flush.kind = MMAPIO_FLUSH_NEVER;
+	o->cache = MMAPFS_CACHE_KEEP;
+	o->cache_entries = MMAPFS_CACHE_ENTRIES;
 
 	/* On its own errors fuse_opt has already printed the one line. */
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) != 0)
@@ -261,10 +295,14 @@ void mmapfs_opts_free(struct mmapfs_opts *o)
 	free(o->mountpoint);
 	free(o->chunk_arg);
 	free(o->flush_arg);
+	free(o->cache_arg);
+	free(o->cache_entries_arg);
 	o->sources = NULL;
 	o->mountpoint = NULL;
 	o->chunk_arg = NULL;
 	o->flush_arg = NULL;
+	o->cache_arg = NULL;
+	o->cache_entries_arg = NULL;
 	o->nsources = 0;
 }
 
@@ -283,6 +321,16 @@ void mmapfs_opts_usage(const char *prog)
 	       "    -o flush=POLICY        never, always, bytes=N, writes=N, "
 	       "interval=MS\n"
 	       "                           (default never; fsync is always "
-	       "durable)\n\n",
-	       prog);
+	       "durable)\n"
+	       "    -o cache=keep|open     keep entries' cached pages until "
+	       "the source is\n"
+	       "                           seen to change (default), or "
+	       "reread on every open\n"
+	       "    -o cache_entries=N     entries per file kept cached "
+	       "(default %u)\n"
+	       "    -o follow_symlinks     follow symbolic links in a source "
+	       "directory that\n"
+	       "                           point outside it (to files only)"
+	       "\n\n",
+	       prog, MMAPFS_CACHE_ENTRIES);
 }

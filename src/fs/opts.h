@@ -4,7 +4,7 @@
  *   mmapfs [options] SOURCE... MOUNTPOINT
  *
  * mmapfs_opts_parse() takes out what belongs to mmapfs (chunk_size, cow,
- * flush, the SOURCE and MOUNTPOINT arguments) and leaves everything else
+ * flush, cache, cache_entries, follow_symlinks, the SOURCE and MOUNTPOINT arguments) and leaves everything else
  * in `args` for fuse_parse_cmdline() and fuse_session_new(), adding the
  * mount point back, and default_permissions when allow_other is asked for.
  */
@@ -21,19 +21,33 @@
 
 #define MMAPFS_DEFAULT_CHUNK (1024u * 1024u)
 #define MMAPFS_ERR_MAX 512
+/* Entries per file whose kernel page cache is kept between opens
+ * (-o cache_entries); the least recently opened beyond it are dropped. */
+#define MMAPFS_CACHE_ENTRIES 32768u
+
+/* -o cache=: when an entry's cached pages are trusted. */
+enum mmapfs_cache_mode {
+	MMAPFS_CACHE_KEEP, /* until the backing file is seen to change */
+	MMAPFS_CACHE_OPEN, /* reread on every open */
+};
 
 struct mmapfs_opts {
 	uint64_t chunk_size;
 	bool ro;  /* -o ro: read-only mount (also kept for the kernel) */
 	bool cow; /* -o cow: private mappings */
-	bool allow_other; /* seen, so default_permissions is added */
-	bool help;	  /* -h/--help: print usage, mount nothing */
-	bool version;	  /* -V/--version */
+	bool allow_other;     /* seen, so default_permissions is added */
+	bool follow_symlinks; /* -o follow_symlinks: also outside sources */
+	enum mmapfs_cache_mode cache;
+	uint32_t cache_entries;
+	bool help;    /* -h/--help: print usage, mount nothing */
+	bool version; /* -V/--version */
 	mmapio_flush_policy flush;
 
 	/* fuse_opt scratch: strings as given, freed by mmapfs_opts_free(). */
 	char *chunk_arg;
 	char *flush_arg;
+	char *cache_arg;
+	char *cache_entries_arg;
 
 	char **sources; /* SOURCE arguments as given */
 	size_t nsources;
