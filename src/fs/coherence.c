@@ -5,29 +5,41 @@
  * ------------------------------------------------------------
  * Entries are not opened with direct_io: libfuse 3.14 cannot ask the
  * kernel to allow shared mmap() of direct_io files, and `mmap` of an entry
- * is part of the contract.  Cached entries are also what makes sequential
- * reads fast.  So each inode has its own page cache, and a write through
- * one entry leaves stale pages in the caches of the entries aliasing the
- * same bytes.
+ * is part of the contract.  Cached entries are also what makes reads
+ * fast, and they are kept between opens.  So each inode has its own page
+ * cache, and a write through one entry leaves stale pages in the caches
+ * of the entries aliasing the same bytes.
  *
  * Rules, from what the kernel does and what was observed on 6.x with
  * libfuse 3.14:
  *
- *  1. Entries are opened without FOPEN_KEEP_CACHE, so every open() drops
- *     the inode's cached pages.  An entry that is not open can therefore
- *     not serve stale data: its next open starts clean.  Only *open*
- *     entries need invalidating, and this module keeps the set of open
- *     entries per file (a few at a time, nothing per entry of the file).
- *     This also gives "changes by other processes are seen at the latest
- *     on the next open".
+ *  1. An entry's pages are kept between opens (FOPEN_KEEP_CACHE) only
+ *     while they are known to be current: every entry opened is in its
+ *     file's set (cached.h) with a stale mark, set when a write through
+ *     an alias meets it (open or not) and when the file's epoch moves
+ *     (rule 7).  Opening a stale entry drops its pages first, here,
+ *     before the open is answered; it is current again only if nothing
+ *     marked it meanwhile.  Letting the kernel drop them instead (no
+ *     FOPEN_KEEP_CACHE) races: the kernel's drop at open and ours after
+ *     a write, running at once on one inode, were seen to leave a stale
+ *     page mapped, an mmap() load returning old bytes after a write
+ *     through an alias returned.  Entries beyond -o cache_entries per
+ *     file are forgotten, least recently closed first; forgotten means
+ *     stale.  The kernel's own drop when it sees the backing file's mtime
+ *     move (auto_inval_data) stays on: after one of our drops it reads
+ *     the attributes again, and the drop it then makes of a written
+ *     entry clears what rule 4 may leave behind in open descriptors
+ *     (measured: without it, about one exerciser run in eight read such
+ *     a page; with it, none).  It costs nothing to reads of a file that
+ *     is not written.
  *
- *  2. After a write reached the mapping, the writing thread invalidates
- *     (fuse_lowlevel_notify_inval_inode) the overlapping pages of every
- *     *other* open entry, and only then replies.  Invalidating after the
- *     reply, from another thread, was seen to leave an mmap() of an alias
- *     stale: a reader could look between the reply and the invalidation.
+ *  2. After a write reached the mapping, the writing thread drops the
+ *     overlapping pages of every *other* open entry, and only then
+ *     replies.  Dropping after the reply, from another thread, was seen
+ *     to leave an mmap() of an alias stale: a reader could look between
+ *     the reply and the drop.  Closed entries are only marked stale.
  *
- *  3. The entry being written is never invalidated before its own reply:
+ *  3. The entry being written is never dropped before its own reply:
  *     the kernel holds the locks of the pages being written until the
  *     reply, and invalidate_inode_pages2_range() waits for page locks,
  *     so that deadlocks.  The kernel updates the written inode's own
@@ -36,48 +48,70 @@
  *  4. The same wait makes two concurrent writes to overlapping pages of
  *     two aliases a potential deadlock: the kernel keeps a folio locked
  *     during a write only when the write covers part of a folio that is
- *     not uptodate (checked on this kernel: a fault on an uptodate page
- *     being written does not wait), so each write may hold a page of its
- *     own inode and wait for the other's.  Every write registers itself
- *     (under the file's lock) when it plans; whichever of two such writes
- *     plans second sees the first, invalidates the first one's inode page
- *     by page, each page on its own thread, and waits for them.  It stops
- *     waiting only when the first write has been blocked invalidating the
- *     second one's inode (or in a conflict wait of its own) for
- *     CONFLICT_STUCK_MS: a cycle.  Then the pages still pending are locked
- *     by a write, so not uptodate, and re-read after that write's reply
- *     anyway.  (Page by page because the kernel invalidates a range in
- *     order and would stop at the first locked page, leaving the uptodate
- *     pages behind it stale.)  Nothing is lost for bytes the two writes do
- *     not share (writes racing on the same bytes have no defined order).
- *     A write leaves the list before its reply, so the writer's *next*
- *     write is never taken for a concurrent one: the stress test caught
- *     exactly that as stale reads.  The hardening exerciser (writers on
- *     disjoint bytes of shared pages) caught the earlier designs: deferring
- *     to after the other write's reply, and a fixed timeout.
+ *     not uptodate, so each write may hold a page of its own inode and
+ *     wait for the other's.  Every write registers itself (under the
+ *     file's lock) when it plans; whichever of two such writes plans
+ *     second sees the first, drops the first one's inode page by page,
+ *     each page on its own thread, and waits for them.  It stops waiting
+ *     only when the first write has been blocked dropping the second
+ *     one's inode (or in a conflict wait of its own) for
+ *     CONFLICT_STUCK_MS: a cycle.  Then the pages still pending are, as
+ *     a rule, locked by that write, so not uptodate, and read again after
+ *     its reply; one locked by a READ instead may become uptodate with
+ *     old bytes before the pending drop takes it, which rules 1 and 8
+ *     clear.  (Page by page because the
+ *     kernel drops a range in order and would stop at the first locked
+ *     page, leaving the uptodate pages behind it stale.)  A write leaves
+ *     the list before its reply, so the writer's *next* write is never
+ *     taken for a concurrent one.
  *
- *  5. An invalidation may also wait for a READ that the kernel has queued
- *     for the alias (readahead or an mmap fault keep the page locked until
- *     the reply).  Another worker of the multi-threaded loop answers it,
+ *  5. A drop may also wait for a READ that the kernel has queued for the
+ *     alias (readahead or an mmap fault keep the page locked until the
+ *     reply).  Another worker of the multi-threaded loop answers it,
  *     which is why the loop is started with plenty of threads.  With the
  *     single-threaded loop (-s) nobody could answer it, so there every
- *     invalidation is handed to the helper thread and the write replies
- *     without waiting: coherence between aliases is then eventual, and
- *     the man page says so.
+ *     drop is handed to the helper thread and the write replies without
+ *     waiting, and an open that needs its pages dropped lets the kernel
+ *     do it (keep_cache off for that open): coherence between aliases is
+ *     then eventual, and the man page says so.
  *
  *  6. Dentries are invalidated only from the helper thread:
  *     notify_inval_entry takes the directory's lock, which a LOOKUP in
  *     that directory holds while we answer it.
  *
- * Locks: a node's lock, a conflict wait's lock and the queue lock are
- * leaves, never held together.  No lock is held while talking to the
- * kernel.
+ *  7. Changes by other processes: each file with cached entries is
+ *     watched by the mount's one inotify instance (IN_MODIFY; write(2)
+ *     and truncate by anyone but us), and every event bumps the file's
+ *     epoch.  An open drains the pending events first, and an entry
+ *     whose pages predate the epoch is dropped whole before the open is
+ *     answered.  Stores through another process's shared mapping raise
+ *     no event: -o cache=open drops at every open instead.  A write
+ *     through one name of a file bumps the epoch of its other names
+ *     (hard links, one inotify watch).
+ *
+ *  8. Two drops of overlapping pages of one inode do not run at once:
+ *     each passes the file's gate, waiting up to GATE_WAIT_MS for an
+ *     earlier one (then it goes ahead, so that no cycle hangs on it).
+ *     The drops of a conflict (rule 4) bypass the gate: waiting there,
+ *     they would look blocked by the other write's pages when they have
+ *     not started, and be given up on (measured: stale reads).  A drop
+ *     that could not take a page because a write through that entry held
+ *     it leaves the page as that write makes it, which merges the write
+ *     into possibly stale bytes; so a write through an entry dropped
+ *     since its previous write drops the entry's own pages right after
+ *     its reply (before it would deadlock, rule 3).  A reader of that
+ *     very entry may see the stale bytes for the moment between.
+ *
+ * Locks: the watch lock is taken before a node's lock, never after; a
+ * node's lock, a conflict wait's lock and the queue lock are leaves.  No
+ * lock is held while talking to the kernel.
  */
 #include "coherence.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,32 +119,44 @@
 
 #include "log.h"
 
-/* How long a write waits for an invalidation that may be stuck behind a
+/* How long a write waits for a drop that may be stuck behind a
  * concurrent write's locked pages (rule 4). */
 #define CONFLICT_STUCK_MS 20 /* the other write waits for us this long */
 #define CONFLICT_MAX_MS 5000 /* safety net */
 #define CONFLICT_SLICE_MS 2
-/* At most this many threads for one conflicting invalidation. */
+/* At most this many threads for one conflicting drop. */
 #define CONFLICT_THREADS 16
+/* How long a drop waits for an overlapping one of the same inode. */
+#define GATE_WAIT_MS 50
+/* Targets of a write planned without allocating. */
+#define STACK_TARGETS 32
 
-struct co_open {
-	uint64_t ino;
-	uint64_t off, len; /* backing range the entry covers */
-	unsigned count;
+/* A drop in progress (rule 8); on the dropping thread's stack. */
+struct co_gate {
+	uint64_t ino, lo, hi; /* pages, in bytes of the entry */
+	struct co_gate *next;
 };
 
 struct mmapfs_co_node {
 	pthread_mutex_t lock;
-	struct co_open *opens;
-	size_t nopens, cap;
+	pthread_cond_t gate_cond;
+	struct mmapfs_cached set;
+	struct co_gate *gates;
 	struct mmapfs_co_write *writes; /* in flight */
 	uint64_t next_seq;
+	uint64_t epoch; /* outside changes seen (rule 7) */
+	/* Under the watch lock: */
+	int watch;	  /* 0: not yet, 1: watched, -1: cannot be */
+	int wd;		  /* its watch descriptor when watched */
+	uint32_t wd_next; /* next node + 1 on the same watch */
+	atomic_bool has_siblings;
 };
 
 struct mmapfs_co_job {
-	uint64_t ino; /* inode to invalidate, or parent of `name` */
+	uint32_t node;
+	uint64_t ino; /* inode to drop, or parent of `name` */
 	uint64_t off, len;
-	char *name; /* NULL: inode pages; else a dentry */
+	char *name; /* a dentry */
 	struct mmapfs_co_job *next;
 };
 
@@ -120,33 +166,54 @@ struct co_target {
 	uint64_t with;		/* that write's seq */
 };
 
-/* A writer waiting for its conflicting invalidations (rule 4). */
+/* A writer waiting for its conflicting drops (rule 4). */
 struct co_wait {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	unsigned pending; /* invalidations not finished */
-	unsigned refs;	  /* the waiter and every running invalidation */
+	unsigned pending;	    /* drops not finished */
+	unsigned refs;		    /* the waiter and every running drop */
+	struct co_conflict *pieces; /* every drop started, freed with it */
 };
 
+/* One conflicting drop, on a thread of its own. */
 struct co_conflict {
 	struct mmapfs_co *c;
 	struct mmapfs_co_job job;
 	struct co_wait *wait;
+	bool done; /* under wait->lock */
+	struct co_conflict *next;
 };
 
-int mmapfs_co_init(struct mmapfs_co *c, uint32_t nnodes, bool sync)
+int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
+		   const struct mmapfs_layout *layout, uint64_t chunk,
+		   bool sync, enum mmapfs_cache_mode mode, uint32_t bound)
 {
 	memset(c, 0, sizeof(*c));
-	c->nodes = calloc(nnodes, sizeof(*c->nodes));
+	c->inotify_fd = -1;
+	c->nodes = calloc(tree->nnodes, sizeof(*c->nodes));
 	if (c->nodes == NULL)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < nnodes; i++)
+	for (uint32_t i = 0; i < tree->nnodes; i++) {
 		pthread_mutex_init(&c->nodes[i].lock, NULL);
-	c->nnodes = nnodes;
+		pthread_cond_init(&c->nodes[i].gate_cond, NULL);
+		mmapfs_cached_init(&c->nodes[i].set);
+	}
+	c->nnodes = tree->nnodes;
+	c->tree = tree;
+	c->layout = layout;
+	c->chunk = chunk;
 	c->sync = sync;
+	c->mode = mode;
+	c->bound = bound;
 	c->page = (uint64_t)sysconf(_SC_PAGESIZE);
+	pthread_mutex_init(&c->wlock, NULL);
 	pthread_mutex_init(&c->qlock, NULL);
 	pthread_cond_init(&c->qcond, NULL);
+	c->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (c->inotify_fd < 0)
+		log_warn("inotify: %s: changes by other processes are seen "
+			 "only with -o cache=open",
+			 strerror(errno));
 	return 0;
 }
 
@@ -155,20 +222,117 @@ void mmapfs_co_set_session(struct mmapfs_co *c, struct fuse_session *se)
 	c->se = se;
 }
 
-static void run_job(struct mmapfs_co *c, const struct mmapfs_co_job *j)
+static uint64_t round_down(uint64_t v, uint64_t p)
+{
+	return v - v % p;
+}
+
+/* [lo, hi) widened to whole pages, saturating at 2^64 - 1. */
+static void page_span(uint64_t lo, uint64_t hi, uint64_t p, uint64_t *plo,
+		      uint64_t *phi)
+{
+	*plo = round_down(lo, p);
+	*phi = hi % p == 0 ? hi
+			   : (hi > UINT64_MAX - p ? UINT64_MAX
+						  : round_down(hi, p) + p);
+}
+
+/* Another write in flight on `ino` whose pages meet [lo, hi)? */
+static const struct mmapfs_co_write *busy_alias(struct mmapfs_co_node *n,
+						uint64_t ino, uint64_t lo,
+						uint64_t hi, uint64_t page)
+{
+	uint64_t plo, phi, qlo, qhi;
+
+	page_span(lo, hi, page, &plo, &phi);
+	for (struct mmapfs_co_write *x = n->writes; x != NULL; x = x->next) {
+		if (x->ino != ino)
+			continue;
+		page_span(x->off, x->off + x->len, page, &qlo, &qhi);
+		if (qlo < phi && plo < qhi)
+			return x;
+	}
+	return NULL;
+}
+
+/* Wait (bounded) for overlapping drops of the same inode, then join. */
+static void gate_enter(struct mmapfs_co_node *n, struct co_gate *g)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_nsec += GATE_WAIT_MS * 1000000L;
+	deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+	deadline.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&n->lock);
+	for (;;) {
+		const struct co_gate *x = n->gates;
+
+		while (x != NULL &&
+		       (x->ino != g->ino || x->hi <= g->lo || g->hi <= x->lo))
+			x = x->next;
+		if (x == NULL || pthread_cond_timedwait(&n->gate_cond, &n->lock,
+							&deadline) != 0)
+			break;
+	}
+	g->next = n->gates;
+	n->gates = g;
+	pthread_mutex_unlock(&n->lock);
+}
+
+static void gate_leave(struct mmapfs_co_node *n, struct co_gate *g)
+{
+	pthread_mutex_lock(&n->lock);
+	for (struct co_gate **pp = &n->gates; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	}
+	pthread_cond_broadcast(&n->gate_cond);
+	pthread_mutex_unlock(&n->lock);
+}
+
+/*
+ * Drop the cached pages of entry `ino` over [off, off + len) (relative to
+ * the entry), through the file's gate (rule 8) unless `gated` is false:
+ * the drops of a conflict (rule 4) must be blocked by nothing but pages,
+ * or its cycle detection would excuse a drop that has not even started.
+ */
+static void drop_pages(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+		       uint64_t off, uint64_t len, bool gated)
+{
+	struct mmapfs_co_node *n = &c->nodes[node];
+	struct co_gate g = { .ino = ino };
+	int rc;
+
+	page_span(off, off + len, c->page, &g.lo, &g.hi);
+	if (gated)
+		gate_enter(n, &g);
+	rc = fuse_lowlevel_notify_inval_inode(c->se, ino, (off_t)off,
+					      (off_t)len);
+	if (gated)
+		gate_leave(n, &g);
+	/* -ENOENT: the kernel does not have it cached, nothing to drop. */
+	if (rc != 0 && rc != -ENOENT)
+		log_debug("dropping pages of inode %llu: %s",
+			  (unsigned long long)ino, strerror(-rc));
+}
+
+static void run_job(struct mmapfs_co *c, const struct mmapfs_co_job *j,
+		    bool gated)
 {
 	int rc;
 
-	if (j->name != NULL)
+	if (j->name != NULL) {
 		rc = fuse_lowlevel_notify_inval_entry(c->se, j->ino, j->name,
 						      strlen(j->name));
-	else
-		rc = fuse_lowlevel_notify_inval_inode(
-			c->se, j->ino, (off_t)j->off, (off_t)j->len);
-	/* -ENOENT: the kernel does not have it cached, nothing to drop. */
-	if (rc != 0 && rc != -ENOENT)
-		log_debug("invalidating inode %llu: %s",
-			  (unsigned long long)j->ino, strerror(-rc));
+		if (rc != 0 && rc != -ENOENT)
+			log_debug("invalidating name %s: %s", j->name,
+				  strerror(-rc));
+	} else {
+		drop_pages(c, j->node, j->ino, j->off, j->len, gated);
+	}
 }
 
 static void *helper_main(void *arg)
@@ -187,7 +351,7 @@ static void *helper_main(void *arg)
 		if (c->qhead == NULL)
 			c->qtail = NULL;
 		pthread_mutex_unlock(&c->qlock);
-		run_job(c, j);
+		run_job(c, j, true);
 		free(j->name);
 		free(j);
 		pthread_mutex_lock(&c->qlock);
@@ -255,29 +419,27 @@ void mmapfs_co_destroy(struct mmapfs_co *c)
 	mmapfs_co_stop(c);
 	for (uint32_t i = 0; i < c->nnodes; i++) {
 		pthread_mutex_destroy(&c->nodes[i].lock);
-		free(c->nodes[i].opens);
+		pthread_cond_destroy(&c->nodes[i].gate_cond);
+		mmapfs_cached_destroy(&c->nodes[i].set);
 	}
 	free(c->nodes);
 	c->nodes = NULL;
+	if (c->inotify_fd >= 0)
+		close(c->inotify_fd);
+	c->inotify_fd = -1;
+	free(c->wd_first);
+	c->wd_first = NULL;
+	pthread_mutex_destroy(&c->wlock);
 	pthread_mutex_destroy(&c->qlock);
 	pthread_cond_destroy(&c->qcond);
 }
 
-static void enqueue(struct mmapfs_co *c, uint64_t ino, uint64_t off,
-		    uint64_t len, const char *name)
+/* Hand a job to the helper thread (which owns it then). */
+static void enqueue(struct mmapfs_co *c, struct mmapfs_co_job *j)
 {
-	struct mmapfs_co_job *j = calloc(1, sizeof(*j));
-
-	if (j == NULL || (name != NULL && (j->name = strdup(name)) == NULL)) {
-		free(j);
-		log_err("out of memory queueing an invalidation");
-		return;
-	}
-	j->ino = ino;
-	j->off = off;
-	j->len = len;
 	pthread_mutex_lock(&c->qlock);
 	if (!c->stopping && c->helper_running) {
+		j->next = NULL;
 		if (c->qtail != NULL)
 			c->qtail->next = j;
 		else
@@ -293,110 +455,190 @@ static void enqueue(struct mmapfs_co *c, uint64_t ino, uint64_t off,
 	}
 }
 
-int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
-		     uint64_t off, uint64_t len)
+static struct mmapfs_co_job *job_new(uint32_t node, uint64_t ino)
+{
+	struct mmapfs_co_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL) {
+		log_err("out of memory queueing an invalidation");
+		return NULL;
+	}
+	j->node = node;
+	j->ino = ino;
+	return j;
+}
+
+static void enqueue_drop(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+			 uint64_t off, uint64_t len)
+{
+	struct mmapfs_co_job *j = job_new(node, ino);
+
+	if (j == NULL)
+		return;
+	j->off = off;
+	j->len = len;
+	enqueue(c, j);
+}
+
+/* The file's epoch moved: its cached entries are stale (rule 7). */
+static void bump_epoch(struct mmapfs_co *c, uint32_t node)
 {
 	struct mmapfs_co_node *n = &c->nodes[node];
-	int rc = 0;
 
 	pthread_mutex_lock(&n->lock);
-	for (size_t i = 0; i < n->nopens; i++) {
-		if (n->opens[i].ino == ino) {
-			n->opens[i].count++;
-			goto out;
-		}
+	n->epoch++;
+	pthread_mutex_unlock(&n->lock);
+}
+
+/* Every node on watch `wd` but `except` (UINT32_MAX: none); under the
+ * watch lock. */
+static void bump_watch_locked(struct mmapfs_co *c, int wd, uint32_t except)
+{
+	if (wd < 0 || (size_t)wd >= c->nwd)
+		return;
+	for (uint32_t i = c->wd_first[wd]; i != 0; i = c->nodes[i - 1].wd_next)
+		if (i - 1 != except)
+			bump_epoch(c, i - 1);
+}
+
+/* Watch the node's backing file, once; before its first entry caches. */
+static void watch_node(struct mmapfs_co *c, uint32_t node)
+{
+	struct mmapfs_co_node *n = &c->nodes[node];
+	int wd;
+
+	if (c->inotify_fd < 0)
+		return;
+	pthread_mutex_lock(&c->wlock);
+	if (n->watch != 0)
+		goto out;
+	n->watch = -1;
+	wd = inotify_add_watch(c->inotify_fd, c->tree->nodes[node].path,
+			       IN_MODIFY);
+	if (wd < 0) {
+		log_debug("watching %s: %s", c->tree->nodes[node].path,
+			  strerror(errno));
+		goto out;
 	}
-	if (n->nopens == n->cap) {
-		size_t cap = n->cap ? n->cap * 2 : 4;
-		struct co_open *grown = realloc(n->opens, cap * sizeof(*grown));
+	if ((size_t)wd >= c->nwd) {
+		size_t nwd = (size_t)wd * 2 + 16;
+		uint32_t *grown = realloc(c->wd_first, nwd * sizeof(*grown));
 
 		if (grown == NULL) {
-			rc = -ENOMEM;
+			log_err("out of memory watching %s",
+				c->tree->nodes[node].path);
 			goto out;
 		}
-		n->opens = grown;
-		n->cap = cap;
+		memset(grown + c->nwd, 0, (nwd - c->nwd) * sizeof(*grown));
+		c->wd_first = grown;
+		c->nwd = nwd;
 	}
-	n->opens[n->nopens++] = (struct co_open){ ino, off, len, 1 };
+	/* The same file under another name (a hard link): one watch. */
+	for (uint32_t i = c->wd_first[wd]; i != 0; i = c->nodes[i - 1].wd_next)
+		atomic_store(&c->nodes[i - 1].has_siblings, true);
+	if (c->wd_first[wd] != 0)
+		atomic_store(&n->has_siblings, true);
+	n->wd = wd;
+	n->wd_next = c->wd_first[wd];
+	c->wd_first[wd] = node + 1;
+	n->watch = 1;
 out:
+	pthread_mutex_unlock(&c->wlock);
+}
+
+/* Apply the events pending on the inotify instance (rule 7). */
+static void watch_drain(struct mmapfs_co *c)
+{
+	char buf[4096]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t got;
+
+	if (c->inotify_fd < 0)
+		return;
+	pthread_mutex_lock(&c->wlock);
+	while ((got = read(c->inotify_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + got;) {
+			const struct inotify_event *ev = (const void *)p;
+
+			if (ev->mask & IN_Q_OVERFLOW) {
+				for (uint32_t i = 0; i < c->nnodes; i++)
+					bump_epoch(c, i);
+			} else if (ev->mask & IN_MODIFY) {
+				bump_watch_locked(c, ev->wd, UINT32_MAX);
+			}
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	pthread_mutex_unlock(&c->wlock);
+}
+
+/* A write through `node` changed the file under its other names. */
+static void bump_siblings(struct mmapfs_co *c, uint32_t node)
+{
+	if (!atomic_load(&c->nodes[node].has_siblings))
+		return;
+	pthread_mutex_lock(&c->wlock);
+	bump_watch_locked(c, c->nodes[node].wd, node);
+	pthread_mutex_unlock(&c->wlock);
+}
+
+int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+		     uint64_t off, uint64_t len, bool *keep_cache)
+{
+	struct mmapfs_co_node *n = &c->nodes[node];
+	struct mmapfs_cached_rec *r;
+	uint32_t dirtied;
+	uint64_t epoch;
+	bool added, stale;
+
+	*keep_cache = true;
+	watch_node(c, node);
+	watch_drain(c);
+	pthread_mutex_lock(&n->lock);
+	r = mmapfs_cached_add(&n->set, ino, off, len, &added);
+	if (r == NULL) {
+		pthread_mutex_unlock(&n->lock);
+		return -ENOMEM;
+	}
+	epoch = n->epoch;
+	dirtied = r->dirtied;
+	stale = r->stale || r->epoch != epoch || c->mode == MMAPFS_CACHE_OPEN;
+	if (!c->sync) {
+		/* Rule 5: the kernel drops them as it opens. */
+		*keep_cache = !stale;
+		r->stale = false;
+		r->epoch = epoch;
+	}
+	mmapfs_cached_open(&n->set, r);
 	pthread_mutex_unlock(&n->lock);
-	return rc;
+	if (!stale || !c->sync)
+		return 0;
+	/*
+	 * Current only once the pages are gone: an open racing with this
+	 * one must not find the record current and read them; it drops them
+	 * too, after this drop (the gate, rule 8).  A write that dirtied the
+	 * entry meanwhile leaves it stale.  The record stays while open.
+	 */
+	drop_pages(c, node, ino, 0, len, true);
+	pthread_mutex_lock(&n->lock);
+	if (r->dirtied == dirtied)
+		r->stale = false;
+	if (r->epoch < epoch)
+		r->epoch = epoch;
+	pthread_mutex_unlock(&n->lock);
+	return 0;
 }
 
 void mmapfs_co_released(struct mmapfs_co *c, uint32_t node, uint64_t ino)
 {
 	struct mmapfs_co_node *n = &c->nodes[node];
+	struct mmapfs_cached_rec *r;
 
 	pthread_mutex_lock(&n->lock);
-	for (size_t i = 0; i < n->nopens; i++) {
-		if (n->opens[i].ino != ino)
-			continue;
-		if (--n->opens[i].count == 0)
-			n->opens[i] = n->opens[--n->nopens];
-		break;
-	}
+	r = mmapfs_cached_find(&n->set, ino);
+	if (r != NULL)
+		mmapfs_cached_close(&n->set, r, c->bound);
 	pthread_mutex_unlock(&n->lock);
-}
-
-static uint64_t round_down(uint64_t v, uint64_t p)
-{
-	return v - v % p;
-}
-
-/* [lo, hi) widened to whole pages, saturating at 2^64 - 1. */
-static void page_span(uint64_t lo, uint64_t hi, uint64_t p, uint64_t *plo,
-		      uint64_t *phi)
-{
-	*plo = round_down(lo, p);
-	*phi = hi % p == 0 ? hi
-			   : (hi > UINT64_MAX - p ? UINT64_MAX
-						  : round_down(hi, p) + p);
-}
-
-/* Another write in flight on `ino` whose pages meet [lo, hi)? */
-static const struct mmapfs_co_write *busy_alias(struct mmapfs_co_node *n,
-						uint64_t ino, uint64_t lo,
-						uint64_t hi, uint64_t page)
-{
-	uint64_t plo, phi, qlo, qhi;
-
-	page_span(lo, hi, page, &plo, &phi);
-	for (struct mmapfs_co_write *x = n->writes; x != NULL; x = x->next) {
-		if (x->ino != ino)
-			continue;
-		page_span(x->off, x->off + x->len, page, &qlo, &qhi);
-		if (qlo < phi && plo < qhi)
-			return x;
-	}
-	return NULL;
-}
-
-/* Register w and list the aliases to invalidate; under the node's lock. */
-static size_t plan_locked(struct mmapfs_co *c, struct mmapfs_co_node *n,
-			  struct mmapfs_co_write *w, struct co_target *t,
-			  size_t max)
-{
-	uint64_t w_hi = w->off + w->len;
-	size_t nt = 0;
-
-	w->seq = ++n->next_seq;
-	w->blocked_on = 0;
-	w->waiting = false;
-	w->next = n->writes;
-	n->writes = w;
-	for (size_t i = 0; i < n->nopens && nt < max; i++) {
-		const struct co_open *o = &n->opens[i];
-		uint64_t lo = o->off > w->off ? o->off : w->off;
-		uint64_t hi = o->off + o->len < w_hi ? o->off + o->len : w_hi;
-		const struct mmapfs_co_write *x;
-
-		if (o->ino == w->ino || lo >= hi)
-			continue;
-		x = busy_alias(n, o->ino, lo, hi, c->page);
-		t[nt++] = (struct co_target){ o->ino, lo - o->off, hi - lo,
-					      x != NULL, x ? x->seq : 0 };
-	}
-	return nt;
 }
 
 /* Take w out of the in-flight list; under the node's lock. */
@@ -410,6 +652,76 @@ static void unregister_locked(struct mmapfs_co_node *n,
 			return;
 		}
 	}
+}
+
+/* Pieces of one kind overlapping the write: [*first, *last]. */
+static uint64_t pieces_of(const struct mmapfs_co *c,
+			  const struct mmapfs_co_write *w, uint64_t piece,
+			  uint64_t *first)
+{
+	uint64_t max = mmapfs_layout_max_index(c->layout);
+	uint64_t last = (w->off + w->len - 1) / piece;
+
+	*first = w->off / piece;
+	if (*first > max)
+		return 0;
+	return (last < max ? last : max) - *first + 1;
+}
+
+/* Register w and list (up to max) the cached aliases to drop; under the
+ * node's lock. */
+static size_t plan_locked(struct mmapfs_co *c, struct mmapfs_co_node *n,
+			  struct mmapfs_co_write *w, struct co_target *t,
+			  size_t max)
+{
+	static const enum mmapfs_kind kinds[] = { MMAPFS_K_CHUNK,
+						  MMAPFS_K_PAGE };
+	uint64_t w_hi = w->off + w->len;
+	size_t nt = 0;
+
+	w->seq = ++n->next_seq;
+	w->blocked_on = 0;
+	w->waiting = false;
+	w->next = n->writes;
+	n->writes = w;
+	if (n->set.count == 0)
+		return 0;
+	for (size_t k = 0; k < 2; k++) {
+		uint64_t piece =
+			kinds[k] == MMAPFS_K_CHUNK ? c->chunk : c->page;
+		uint64_t first, count = pieces_of(c, w, piece, &first);
+
+		for (uint64_t i = first; i < first + count && nt < max; i++) {
+			struct mmapfs_ino id = { w->node, kinds[k], i };
+			uint64_t ino = mmapfs_ino_encode(c->layout, &id);
+			struct mmapfs_cached_rec *r;
+			const struct mmapfs_co_write *x;
+			uint64_t lo, hi;
+
+			r = ino == w->ino ? NULL
+					  : mmapfs_cached_find(&n->set, ino);
+			if (r == NULL)
+				continue;
+			lo = r->off > w->off ? r->off : w->off;
+			hi = r->off + r->len < w_hi ? r->off + r->len : w_hi;
+			if (lo >= hi)
+				continue;
+			/* Dropped at its next open, whatever happens now. */
+			mmapfs_cached_dirty(r);
+			if (r->opens == 0)
+				continue;
+			r->drops++;
+			x = busy_alias(n, ino, lo, hi, c->page);
+			t[nt++] = (struct co_target){
+				.ino = ino,
+				.off = lo - r->off,
+				.len = hi - lo,
+				.conflict = x != NULL,
+				.with = x != NULL ? x->seq : 0,
+			};
+		}
+	}
+	return nt;
 }
 
 static struct co_wait *wait_new(void)
@@ -433,6 +745,12 @@ static void wait_put(struct co_wait *w)
 	pthread_mutex_unlock(&w->lock);
 	if (!last)
 		return;
+	while (w->pieces != NULL) {
+		struct co_conflict *cf = w->pieces;
+
+		w->pieces = cf->next;
+		free(cf);
+	}
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
 	free(w);
@@ -443,19 +761,19 @@ static void *conflict_main(void *arg)
 	struct co_conflict *cf = arg;
 	struct mmapfs_co *c = cf->c;
 
-	run_job(c, &cf->job);
+	run_job(c, &cf->job, false);
 	pthread_mutex_lock(&cf->wait->lock);
 	cf->wait->pending--;
+	cf->done = true;
 	pthread_cond_signal(&cf->wait->cond);
 	pthread_mutex_unlock(&cf->wait->lock);
-	wait_put(cf->wait);
-	free(cf);
+	wait_put(cf->wait);		     /* may free cf */
 	atomic_fetch_sub(&c->nconflicts, 1); /* last touch of c */
 	return NULL;
 }
 
 /* Start one conflicting invalidation on its own thread; 0 or -1. */
-static int conflict_start(struct mmapfs_co *c, struct co_wait *w,
+static int conflict_start(struct mmapfs_co *c, struct co_wait *w, uint32_t node,
 			  const struct co_target *t)
 {
 	struct co_conflict *cf = malloc(sizeof(*cf));
@@ -466,11 +784,18 @@ static int conflict_start(struct mmapfs_co *c, struct co_wait *w,
 	if (cf == NULL)
 		return -1;
 	*cf = (struct co_conflict){
-		c, { .ino = t->ino, .off = t->off, .len = t->len }, w
+		.c = c,
+		.job = { .node = node,
+			 .ino = t->ino,
+			 .off = t->off,
+			 .len = t->len },
+		.wait = w,
 	};
 	pthread_mutex_lock(&w->lock);
 	w->pending++;
 	w->refs++;
+	cf->next = w->pieces;
+	w->pieces = cf;
 	pthread_mutex_unlock(&w->lock);
 	atomic_fetch_add(&c->nconflicts, 1);
 	pthread_attr_init(&attr);
@@ -483,38 +808,58 @@ static int conflict_start(struct mmapfs_co *c, struct co_wait *w,
 	pthread_mutex_lock(&w->lock);
 	w->pending--;
 	w->refs--;
+	cf->done = true; /* freed with the wait */
 	pthread_mutex_unlock(&w->lock);
-	free(cf);
 	return -1;
 }
 
 /*
- * May the write with sequence `seq` be waiting for pages of inode `ino`?
- * Only while it is registered and blocked in an invalidation of `ino`,
- * or in a conflict wait of its own.  Under the node's lock.
+ * Is every drop still pending on an inode with a write in flight that may
+ * be waiting for our inode (a cycle, rule 4)?  The pages are then locked
+ * by that write, not uptodate, and read again after its reply.  (Large
+ * folios make pages' spans useless here: a write locks its whole folio.)
+ * A page locked by a READ can still be among them; the entry is dropped
+ * whole at its next open (rule 1), but open descriptors may read its old
+ * bytes once the READ is answered, until the pending drop takes it.
  */
-static bool may_wait_for(const struct mmapfs_co_node *n, uint64_t seq,
-			 uint64_t ino)
-{
-	for (const struct mmapfs_co_write *x = n->writes; x != NULL;
-	     x = x->next)
-		if (x->seq == seq)
-			return x->blocked_on == ino || x->waiting;
-	return false;
-}
-
 static bool cycle_suspected(struct mmapfs_co_node *n,
-			    const struct mmapfs_co_write *me,
-			    const struct co_target *t, size_t nt)
+			    const struct mmapfs_co_write *me, struct co_wait *w)
 {
-	bool suspect = false;
+	uint64_t inos[CONFLICT_THREADS];
+	size_t ni = 0;
+	bool excused = true;
 
+	pthread_mutex_lock(&w->lock);
+	for (const struct co_conflict *cf = w->pieces; cf != NULL;
+	     cf = cf->next) {
+		size_t i = 0;
+
+		if (cf->done)
+			continue;
+		while (i < ni && inos[i] != cf->job.ino)
+			i++;
+		if (i < ni)
+			continue;
+		if (ni == CONFLICT_THREADS) {
+			excused = false;
+			break;
+		}
+		inos[ni++] = cf->job.ino;
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (!excused || ni == 0)
+		return false;
 	pthread_mutex_lock(&n->lock);
-	for (size_t i = 0; i < nt && !suspect; i++)
-		if (t[i].conflict && may_wait_for(n, t[i].with, me->ino))
-			suspect = true;
+	for (size_t i = 0; i < ni && excused; i++) {
+		const struct mmapfs_co_write *x = n->writes;
+
+		while (x != NULL && (x->ino != inos[i] || x == me ||
+				     !(x->blocked_on == me->ino || x->waiting)))
+			x = x->next;
+		excused = x != NULL;
+	}
 	pthread_mutex_unlock(&n->lock);
-	return suspect;
+	return excused;
 }
 
 /*
@@ -522,9 +867,8 @@ static bool cycle_suspected(struct mmapfs_co_node *n,
  * conflict with has been waiting for our own inode for CONFLICT_STUCK_MS
  * (a cycle, rule 4), or after CONFLICT_MAX_MS whatever happens.
  */
-static void conflict_wait(struct co_wait *w, struct mmapfs_co_node *n,
-			  struct mmapfs_co_write *me, const struct co_target *t,
-			  size_t nt)
+static void conflict_wait(const struct mmapfs_co *c, struct co_wait *w,
+			  struct mmapfs_co_node *n, struct mmapfs_co_write *me)
 {
 	unsigned stuck = 0, total = 0;
 	struct timespec deadline;
@@ -546,7 +890,7 @@ static void conflict_wait(struct co_wait *w, struct mmapfs_co_node *n,
 		done = w->pending == 0;
 		pthread_mutex_unlock(&w->lock);
 		total += CONFLICT_SLICE_MS;
-		if (!done && cycle_suspected(n, me, t, nt))
+		if (!done && cycle_suspected(n, me, w))
 			stuck += CONFLICT_SLICE_MS;
 		else
 			stuck = 0;
@@ -565,7 +909,7 @@ static void conflict_wait(struct co_wait *w, struct mmapfs_co_node *n,
  * kernel keeps locked delays only itself (rule 4).
  */
 static void conflict_split(struct mmapfs_co *c, struct co_wait *w,
-			   const struct co_target *t)
+			   uint32_t node, const struct co_target *t)
 {
 	uint64_t first = t->off / c->page;
 	uint64_t last = (t->off + t->len - 1) / c->page;
@@ -576,10 +920,14 @@ static void conflict_split(struct mmapfs_co *c, struct co_wait *w,
 		uint64_t lo = p == first ? t->off : p * c->page;
 		uint64_t end = (p + per) * c->page;
 		uint64_t hi = t->off + t->len < end ? t->off + t->len : end;
-		struct co_target piece = { t->ino, lo, hi - lo, true, t->with };
+		struct co_target piece = { .ino = t->ino,
+					   .off = lo,
+					   .len = hi - lo,
+					   .conflict = true,
+					   .with = t->with };
 
-		if (conflict_start(c, w, &piece) != 0)
-			enqueue(c, piece.ino, piece.off, piece.len, NULL);
+		if (conflict_start(c, w, node, &piece) != 0)
+			enqueue_drop(c, node, piece.ino, piece.off, piece.len);
 	}
 }
 
@@ -604,23 +952,22 @@ static void invalidate(struct mmapfs_co *c, struct mmapfs_co_node *n,
 		if (w == NULL)
 			w = wait_new();
 		if (w != NULL)
-			conflict_split(c, w, &t[i]);
+			conflict_split(c, w, me->node, &t[i]);
 		else
-			enqueue(c, t[i].ino, t[i].off, t[i].len, NULL);
+			enqueue_drop(c, me->node, t[i].ino, t[i].off, t[i].len);
 	}
 	for (size_t i = 0; i < nt; i++) {
 		if (!c->sync) {
-			enqueue(c, t[i].ino, t[i].off, t[i].len, NULL);
+			enqueue_drop(c, me->node, t[i].ino, t[i].off, t[i].len);
 		} else if (!t[i].conflict) {
 			set_blocked_on(n, me, t[i].ino);
-			run_job(c, &(struct mmapfs_co_job){ .ino = t[i].ino,
-							    .off = t[i].off,
-							    .len = t[i].len });
+			drop_pages(c, me->node, t[i].ino, t[i].off, t[i].len,
+				   true);
 			set_blocked_on(n, me, 0);
 		}
 	}
 	if (w != NULL) {
-		conflict_wait(w, n, me, t, nt);
+		conflict_wait(c, w, n, me);
 		wait_put(w);
 	}
 }
@@ -628,17 +975,27 @@ static void invalidate(struct mmapfs_co *c, struct mmapfs_co_node *n,
 void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w)
 {
 	struct mmapfs_co_node *n = &c->nodes[w->node];
-	struct co_target *t = NULL;
+	struct co_target stack[STACK_TARGETS], *t = stack;
+	uint64_t first, npieces;
 	size_t nt = 0;
 
 	w->next = NULL;
+	if (w->len == 0)
+		return;
+	npieces = pieces_of(c, w, c->chunk, &first) +
+		  pieces_of(c, w, c->page, &first);
+	if (npieces > STACK_TARGETS &&
+	    (t = malloc(npieces * sizeof(*t))) == NULL) {
+		log_err("out of memory: aliases of a write may stay stale");
+		t = stack;
+		npieces = 0;
+	}
 	pthread_mutex_lock(&n->lock);
-	if (n->nopens > 0)
-		t = malloc(n->nopens * sizeof(*t));
-	nt = plan_locked(c, n, w, t, t != NULL ? n->nopens : 0);
+	nt = plan_locked(c, n, w, t, npieces);
 	pthread_mutex_unlock(&n->lock);
 	invalidate(c, n, w, t, nt);
-	free(t);
+	if (t != stack)
+		free(t);
 
 	/*
 	 * Out of the list before the reply, not after: once replied, the
@@ -649,6 +1006,26 @@ void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w)
 	pthread_mutex_lock(&n->lock);
 	unregister_locked(n, w);
 	pthread_mutex_unlock(&n->lock);
+	bump_siblings(c, w->node);
+}
+
+void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w)
+{
+	struct mmapfs_co_node *n = &c->nodes[w->node];
+	struct mmapfs_cached_rec *r;
+	uint64_t len = 0;
+
+	if (!c->sync || w->len == 0)
+		return;
+	pthread_mutex_lock(&n->lock);
+	r = mmapfs_cached_find(&n->set, w->ino);
+	if (r != NULL && r->drops != r->seen) {
+		r->seen = r->drops;
+		len = r->len;
+	}
+	pthread_mutex_unlock(&n->lock);
+	if (len > 0) /* rule 8 */
+		drop_pages(c, w->node, w->ino, 0, len, true);
 }
 
 void mmapfs_co_inval_attr(struct mmapfs_co *c, uint64_t ino)
@@ -664,5 +1041,15 @@ void mmapfs_co_inval_attr(struct mmapfs_co *c, uint64_t ino)
 void mmapfs_co_queue_entry(struct mmapfs_co *c, uint64_t parent,
 			   const char *name)
 {
-	enqueue(c, parent, 0, 0, name);
+	struct mmapfs_co_job *j = job_new(0, parent);
+
+	if (j == NULL)
+		return;
+	j->name = strdup(name);
+	if (j->name == NULL) {
+		log_err("out of memory queueing an invalidation");
+		free(j);
+		return;
+	}
+	enqueue(c, j);
 }

@@ -4,7 +4,8 @@
  * The same backing bytes are reachable through several inodes (pages/3
  * lies inside chunks/0), and the kernel caches each inode's pages
  * separately.  This module decides which cached pages a write makes stale
- * and tells the kernel to drop them; see coherence.c for why it is done
+ * and tells the kernel to drop them, and notices changes made to the
+ * backing files by other processes; see coherence.c for why it is done
  * the way it is.
  */
 #ifndef MMAPFS_COHERENCE_H
@@ -15,18 +16,34 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cached.h"
+#include "ino.h"
+#include "nodes.h"
+#include "opts.h"
+
 struct fuse_session;
 struct mmapfs_co_node;
 struct mmapfs_co_job;
 
 struct mmapfs_co {
 	struct fuse_session *se;
-	bool sync;     /* invalidate before replying */
-	uint64_t page; /* page size, the kernel's granule */
+	bool sync; /* drop before replying (false with -s) */
+	enum mmapfs_cache_mode mode;
+	uint32_t bound; /* records per file (-o cache_entries) */
+	uint64_t page;	/* page size, the kernel's granule */
+	uint64_t chunk; /* chunk size */
+	const struct mmapfs_layout *layout;
+	const struct mmapfs_tree *tree;
 	struct mmapfs_co_node *nodes;
 	uint32_t nnodes;
 
-	/* The helper thread for invalidations that must not be waited on. */
+	/* Changes to the backing files by other processes (rule 7). */
+	int inotify_fd;
+	pthread_mutex_t wlock; /* the table below, and draining the fd */
+	uint32_t *wd_first;    /* per watch descriptor: first node + 1 */
+	size_t nwd;
+
+	/* The helper thread for drops that must not be waited on. */
 	pthread_t helper;
 	bool helper_running;
 	bool stopping;
@@ -37,36 +54,50 @@ struct mmapfs_co {
 	atomic_uint nconflicts; /* conflict threads running (rule 4) */
 };
 
-/* One write being made coherent, during mmapfs_co_write_begin(); lives
- * on the writer's stack. */
+/* One write being made coherent, from mmapfs_co_write_begin() to
+ * mmapfs_co_write_end(); lives on the writer's stack. */
 struct mmapfs_co_write {
 	uint32_t node;
 	uint64_t ino;
 	uint64_t off, len; /* written backing range */
 	/* Under the node's lock, for rule 4: */
 	uint64_t seq;	     /* registration order */
-	uint64_t blocked_on; /* inode being invalidated inline, or 0 */
+	uint64_t blocked_on; /* inode being dropped inline, or 0 */
 	bool waiting;	     /* in its own conflict wait */
 	struct mmapfs_co_write *next;
 };
 
-/* sync: false with the single-threaded loop (see coherence.c). */
-int mmapfs_co_init(struct mmapfs_co *c, uint32_t nnodes, bool sync);
+/*
+ * sync: false with the single-threaded loop (see coherence.c).  The tree
+ * and layout must outlive the module.  Returns 0 or -errno.
+ */
+int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
+		   const struct mmapfs_layout *layout, uint64_t chunk,
+		   bool sync, enum mmapfs_cache_mode mode, uint32_t bound);
 void mmapfs_co_set_session(struct mmapfs_co *c, struct fuse_session *se);
 int mmapfs_co_start(struct mmapfs_co *c);
 void mmapfs_co_stop(struct mmapfs_co *c);
 void mmapfs_co_destroy(struct mmapfs_co *c);
 
-/* An entry covering backing bytes [off, off + len) was opened / released. */
+/*
+ * An entry covering backing bytes [off, off + len) is being opened; call
+ * before replying.  Drops its cached pages first when they may be stale
+ * (rule 7), or sets *keep_cache false so that the kernel drops them (-s).
+ * Returns 0 or -ENOMEM.
+ */
 int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
-		     uint64_t off, uint64_t len);
+		     uint64_t off, uint64_t len, bool *keep_cache);
+/* An open handle of the entry was released. */
 void mmapfs_co_released(struct mmapfs_co *c, uint32_t node, uint64_t ino);
 
 /*
  * Call after the bytes reached the mapping and before replying: drops the
- * stale pages of every other open entry overlapping the write.
+ * stale pages of every alias overlapping the write.
  */
 void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w);
+
+/* Call after the reply to the write (rule 8). */
+void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w);
 
 /*
  * A size change was noticed: drop cached attributes of `ino` now (cheap,

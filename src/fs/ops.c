@@ -34,6 +34,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	/* Write-back caching would let the kernel delay and merge writes,
 	 * and writes must reach the mapping before they return. */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/* auto_inval_data stays on: coherence.c, rule 1. */
 	conn->want &= ~FUSE_CAP_READDIRPLUS;
 }
 

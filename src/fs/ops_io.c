@@ -51,7 +51,7 @@ static void fh_free(struct mmapfs *fs, struct mmapfs_fh *fh)
 
 /* Check the open mode and pin the entry's file; 0 or a positive errno. */
 static int open_entry(struct mmapfs *fs, const struct mmapfs_ino *id, int flags,
-		      struct mmapfs_fh **out)
+		      struct mmapfs_fh **out, bool *keep_cache)
 {
 	bool wr = (flags & O_ACCMODE) != O_RDONLY;
 	struct mmapfs_fh *fh = NULL;
@@ -78,7 +78,7 @@ static int open_entry(struct mmapfs *fs, const struct mmapfs_ino *id, int flags,
 	fh->piece_off = off;
 	fh->mf = mf;
 	if (mmapfs_co_opened(&fs->co, id->node, fh->ino, off,
-			     mmapfs_piece_of(fs, id->kind)) != 0) {
+			     mmapfs_piece_of(fs, id->kind), keep_cache) != 0) {
 		free(fh);
 		err = mmapfs_errno(MMAPFS_E_NO_MEMORY, fs->ro);
 		goto fail;
@@ -102,6 +102,7 @@ void mmapfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct mmapfs *fs = fs_of(req);
 	struct mmapfs_fh *fh = NULL;
 	struct mmapfs_ino id;
+	bool keep_cache;
 	int err;
 
 	mmapfs_after_init(fs);
@@ -114,14 +115,14 @@ void mmapfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	/* O_TRUNC needs nothing: entries are overwritten in place. */
-	err = open_entry(fs, &id, fi->flags, &fh);
+	err = open_entry(fs, &id, fi->flags, &fh, &keep_cache);
 	if (err != 0) {
 		fuse_reply_err(req, err);
 		return;
 	}
 	fi->fh = (uintptr_t)fh;
-	fi->keep_cache = 0; /* coherence.c, rule 1 */
-	fi->direct_io = 0;  /* keeps mmap() of entries possible */
+	fi->keep_cache = keep_cache; /* coherence.c, rules 1 and 7 */
+	fi->direct_io = 0;	     /* keeps mmap() of entries possible */
 	fi->noflush = (fi->flags & O_ACCMODE) == O_RDONLY;
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		fh_free(fs, fh); /* open was interrupted: no release follows */
@@ -194,6 +195,7 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 				      .len = n };
 	mmapfs_co_write_begin(&fs->co, &w);
 	fuse_reply_write(req, n);
+	mmapfs_co_write_end(&fs->co, &w);
 }
 
 void mmapfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

@@ -1,0 +1,170 @@
+/*
+ * cached.c - the set of entries of one file that may have cached pages
+ * (see cached.h).  Chained hash table that doubles when it holds more
+ * records than buckets; a doubly linked list of closed records.
+ */
+#include "cached.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FIRST_BUCKETS 16
+
+void mmapfs_cached_init(struct mmapfs_cached *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void mmapfs_cached_destroy(struct mmapfs_cached *s)
+{
+	for (size_t b = 0; b < s->nbuckets; b++) {
+		struct mmapfs_cached_rec *r = s->buckets[b];
+
+		while (r != NULL) {
+			struct mmapfs_cached_rec *next = r->hnext;
+
+			free(r);
+			r = next;
+		}
+	}
+	free(s->buckets);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Inode numbers of one file differ in their high bits (ino.h): mix. */
+static size_t bucket_of(uint64_t ino, size_t nbuckets)
+{
+	ino ^= ino >> 33;
+	ino *= 0xff51afd7ed558ccdULL;
+	ino ^= ino >> 33;
+	return (size_t)(ino & (nbuckets - 1));
+}
+
+struct mmapfs_cached_rec *mmapfs_cached_find(const struct mmapfs_cached *s,
+					     uint64_t ino)
+{
+	if (s->nbuckets == 0)
+		return NULL;
+	for (struct mmapfs_cached_rec *r =
+		     s->buckets[bucket_of(ino, s->nbuckets)];
+	     r != NULL; r = r->hnext)
+		if (r->ino == ino)
+			return r;
+	return NULL;
+}
+
+static int grow(struct mmapfs_cached *s)
+{
+	size_t n = s->nbuckets ? s->nbuckets * 2 : FIRST_BUCKETS;
+	struct mmapfs_cached_rec **b = calloc(n, sizeof(*b));
+
+	if (b == NULL)
+		return -1;
+	for (size_t i = 0; i < s->nbuckets; i++) {
+		struct mmapfs_cached_rec *r = s->buckets[i];
+
+		while (r != NULL) {
+			struct mmapfs_cached_rec *next = r->hnext;
+			size_t k = bucket_of(r->ino, n);
+
+			r->hnext = b[k];
+			b[k] = r;
+			r = next;
+		}
+	}
+	free(s->buckets);
+	s->buckets = b;
+	s->nbuckets = n;
+	return 0;
+}
+
+static void list_append(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
+{
+	r->next = NULL;
+	r->prev = s->newest;
+	if (s->newest != NULL)
+		s->newest->next = r;
+	else
+		s->oldest = r;
+	s->newest = r;
+}
+
+static void list_unlink(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
+{
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else
+		s->oldest = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
+	else
+		s->newest = r->prev;
+	r->prev = r->next = NULL;
+}
+
+static void unhash(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
+{
+	struct mmapfs_cached_rec **pp =
+		&s->buckets[bucket_of(r->ino, s->nbuckets)];
+
+	while (*pp != r)
+		pp = &(*pp)->hnext;
+	*pp = r->hnext;
+	s->count--;
+}
+
+struct mmapfs_cached_rec *mmapfs_cached_add(struct mmapfs_cached *s,
+					    uint64_t ino, uint64_t off,
+					    uint64_t len, bool *added)
+{
+	struct mmapfs_cached_rec *r = mmapfs_cached_find(s, ino);
+	size_t k;
+
+	*added = false;
+	if (r != NULL)
+		return r;
+	if (s->count >= s->nbuckets && grow(s) != 0)
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	r->ino = ino;
+	r->off = off;
+	r->len = len;
+	r->stale = true;
+	k = bucket_of(ino, s->nbuckets);
+	r->hnext = s->buckets[k];
+	s->buckets[k] = r;
+	s->count++;
+	list_append(s, r);
+	*added = true;
+	return r;
+}
+
+void mmapfs_cached_dirty(struct mmapfs_cached_rec *r)
+{
+	r->stale = true;
+	r->dirtied++;
+}
+
+void mmapfs_cached_open(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
+{
+	if (r->opens++ == 0)
+		list_unlink(s, r);
+}
+
+void mmapfs_cached_close(struct mmapfs_cached *s, struct mmapfs_cached_rec *r,
+			 size_t bound)
+{
+	if (r->opens == 0)
+		return;
+	if (--r->opens == 0)
+		list_append(s, r);
+	while (s->count > bound && s->oldest != NULL) {
+		struct mmapfs_cached_rec *old = s->oldest;
+
+		list_unlink(s, old);
+		unhash(s, old);
+		free(old);
+	}
+}
