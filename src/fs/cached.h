@@ -64,7 +64,9 @@ void mmapfs_cached_open(struct mmapfs_cached *s, struct mmapfs_cached_rec *r);
 /*
  * One handle fewer; the last one puts it on the closed list.  Then, while
  * the set holds more than `bound` records, the oldest closed ones are
- * forgotten (a forgotten entry is stale when it comes back).
+ * forgotten (a forgotten entry is stale when it comes back): `r` itself
+ * may be freed, so the caller must not use it afterwards.  The bound
+ * counts open records too, which are never forgotten.
  */
 void mmapfs_cached_close(struct mmapfs_cached *s, struct mmapfs_cached_rec *r,
 			 size_t bound);

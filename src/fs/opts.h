@@ -4,9 +4,10 @@
  *   mmapfs [options] SOURCE... MOUNTPOINT
  *
  * mmapfs_opts_parse() takes out what belongs to mmapfs (chunk_size, cow,
- * flush, cache, cache_entries, follow_symlinks, the SOURCE and MOUNTPOINT arguments) and leaves everything else
- * in `args` for fuse_parse_cmdline() and fuse_session_new(), adding the
- * mount point back, and default_permissions when allow_other is asked for.
+ * flush, cache, cache_entries, follow_symlinks, the SOURCE and MOUNTPOINT
+ * arguments) and leaves everything else in `args` for fuse_parse_cmdline()
+ * and fuse_session_new(), adding the mount point back, and
+ * default_permissions when allow_other is asked for.
  */
 #ifndef MMAPFS_OPTS_H
 #define MMAPFS_OPTS_H
@@ -21,8 +22,8 @@
 
 #define MMAPFS_DEFAULT_CHUNK (1024u * 1024u)
 #define MMAPFS_ERR_MAX 512
-/* Entries per file whose kernel page cache is kept between opens
- * (-o cache_entries); the least recently opened beyond it are dropped. */
+/* Entries per file remembered by the cache bookkeeping (-o cache_entries);
+ * beyond it the least recently closed are forgotten (cached.h). */
 #define MMAPFS_CACHE_ENTRIES 32768u
 
 /* -o cache=: when an entry's cached pages are trusted. */

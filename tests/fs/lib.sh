@@ -100,6 +100,7 @@ scan_log() {
 }
 
 cleanup() {
+	status=$?
 	for m in $MOUNTS; do
 		unmount_dir "$m"
 	done
@@ -112,6 +113,12 @@ cleanup() {
 	rm -rf "$T"
 	if [ "$FAILS" -ne 0 ]; then
 		echo "$FAILS check(s) failed"
+		exit 1
+	fi
+	# A script that stopped early (a syntax error, a command that killed
+	# it) has not passed, even with no check failed.
+	if [ "$status" -ne 0 ]; then
+		echo "the test script stopped early (status $status)"
 		exit 1
 	fi
 	if [ -n "$KNOWN" ]; then

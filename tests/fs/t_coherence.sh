@@ -41,3 +41,61 @@ M3="$T/mnt3"
 mount_fs "$M3" -s -o chunk_size=64K "$T/data.bin" || exit 1
 check "single-threaded: concurrent overlapping writers finish" timeout 120 "$FSPROBE" race "$M3/data.bin/chunks/0" $((3 * PAGE)) "$M3/data.bin/pages/3" 0 "$PAGE" 2000
 umount_fs "$M3" "$PID"
+
+# Entries keep their page cache between opens while it is current
+# (coherence.c, rule 1); what makes it stale is dropped at the next open.
+gen "$T/kc.bin" $((4 * CH))
+M4="$T/mnt4"
+K="$M4/kc.bin"
+mount_fs "$M4" -o chunk_size=64K "$T/kc.bin" || exit 1
+cat "$K/chunks/1" >/dev/null
+eq "a closed entry keeps its pages for the next open (fincore)" \
+	"$(fincore --bytes --noheadings --output RES "$K/chunks/1" | tr -d ' ')" "$CH"
+cat "$K/chunks/0" >/dev/null
+printf 'ALIASWRITE' | dd of="$K/pages/2" conv=notrunc status=none
+eq "a closed entry written through an alias reads the write at its next open" \
+	"$(dd if="$K/chunks/0" bs=1 skip=$((2 * PAGE)) count=10 status=none)" ALIASWRITE
+cat "$K/chunks/2" >/dev/null
+printf 'OUTSIDEW' | dd of="$T/kc.bin" bs=1 seek=$((2 * CH + 7)) conv=notrunc status=none
+eq "write(2) to the backing file by another process: seen at the next open" \
+	"$(dd if="$K/chunks/2" bs=1 skip=7 count=8 status=none)" OUTSIDEW
+umount_fs "$M4" "$PID"
+
+# Only 1 entry per file remembered: the others are forgotten, and a
+# forgotten entry is dropped when it comes back.
+mount_fs "$M4" -o chunk_size=64K,cache_entries=1 "$T/kc.bin" || exit 1
+for i in 0 1 2 3; do cat "$K/pages/$i" >/dev/null; done
+for i in 0 1 2 3; do
+	printf 'FORGOTTEN%d' "$i" | dd of="$K/chunks/0" bs=1 seek=$((i * PAGE)) conv=notrunc status=none
+done
+for i in 0 1 2 3; do
+	eq "cache_entries=1: pages/$i reads the write through chunks/0" "$(head -c 10 "$K/pages/$i")" "FORGOTTEN$i"
+done
+umount_fs "$M4" "$PID"
+
+# Stores through another process's mapping raise no inotify event:
+# -o cache=open rereads at every open.
+mount_fs "$M4" -o chunk_size=64K,cache=open "$T/kc.bin" || exit 1
+cat "$K/chunks/3" >/dev/null
+python3 -c "
+import mmap, sys
+with open(sys.argv[1], 'r+b') as f:
+    m = mmap.mmap(f.fileno(), 0)
+    m[int(sys.argv[2]):int(sys.argv[2]) + 8] = b'MMAPSTOR'
+    m.flush()
+    m.close()
+" "$T/kc.bin" $((3 * CH + 5))
+eq "cache=open: a store through another process's mapping is seen at the next open" \
+	"$(dd if="$K/chunks/3" bs=1 skip=5 count=8 status=none)" MMAPSTOR
+umount_fs "$M4" "$PID"
+
+# Two names of one file (a hard link in a source directory).
+mkdir -p "$T/hl"
+gen "$T/hl/a" "$CH"
+ln "$T/hl/a" "$T/hl/b"
+mount_fs "$M4" -o chunk_size=64K "$T/hl" || exit 1
+cat "$M4/hl/b/chunks/0" >/dev/null
+printf 'HARDLINK' | dd of="$M4/hl/a/pages/0" conv=notrunc status=none
+eq "a write through one name of a hard-linked file is seen through the other at its next open" \
+	"$(head -c 8 "$M4/hl/b/chunks/0")" HARDLINK
+umount_fs "$M4" "$PID"

@@ -116,6 +116,151 @@ static void bad_command_lines(void **state)
 	}
 }
 
+/* Whether an argument left for libfuse mentions `s`. */
+static int args_mention(const struct fuse_args *a, const char *s)
+{
+	for (int i = 0; i < a->argc; i++)
+		if (strstr(a->argv[i], s) != NULL)
+			return 1;
+	return 0;
+}
+
+static void cache_defaults(void **state)
+{
+	const char *argv[] = { "mmapfs", "src", "mnt", NULL };
+	struct fuse_args args;
+	struct mmapfs_opts o;
+
+	(void)state;
+	assert_int_equal(parse(&args, &o, argv), 0);
+	assert_int_equal(o.cache, MMAPFS_CACHE_KEEP);
+	assert_int_equal(o.cache_entries, MMAPFS_CACHE_ENTRIES);
+	assert_false(o.follow_symlinks);
+	mmapfs_opts_free(&o);
+	fuse_opt_free_args(&args);
+}
+
+static void cache_modes(void **state)
+{
+	static const struct {
+		const char *opt;
+		enum mmapfs_cache_mode mode;
+	} cases[] = {
+		{ "cache=open", MMAPFS_CACHE_OPEN },
+		{ "cache=keep", MMAPFS_CACHE_KEEP },
+		{ "cache=open,cache=keep", MMAPFS_CACHE_KEEP }, /* the last */
+		{ "cache=keep,cache=open", MMAPFS_CACHE_OPEN },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[] = { "mmapfs", "-o",	cases[i].opt,
+				       "src",	 "mnt", NULL };
+		struct fuse_args args;
+		struct mmapfs_opts o;
+
+		assert_int_equal(parse(&args, &o, argv), 0);
+		assert_int_equal(o.cache, cases[i].mode);
+		assert_int_equal(o.cache_entries, MMAPFS_CACHE_ENTRIES);
+		assert_false(args_mention(&args, "cache"));
+		assert_false(has_arg(&args, "-o")); /* nothing left of it */
+		assert_true(has_arg(&args, "mnt"));
+		mmapfs_opts_free(&o);
+		fuse_opt_free_args(&args);
+	}
+}
+
+static void cache_entries(void **state)
+{
+	static const struct {
+		const char *opt;
+		uint32_t n;
+	} cases[] = {
+		{ "cache_entries=4", 4 },
+		{ "cache_entries=1", 1 },
+		{ "cache_entries=4294967295", UINT32_MAX },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[] = { "mmapfs", "-o",	cases[i].opt,
+				       "src",	 "mnt", NULL };
+		struct fuse_args args;
+		struct mmapfs_opts o;
+
+		assert_int_equal(parse(&args, &o, argv), 0);
+		assert_true(o.cache_entries == cases[i].n);
+		assert_int_equal(o.cache, MMAPFS_CACHE_KEEP);
+		assert_false(args_mention(&args, "cache"));
+		assert_false(has_arg(&args, "-o"));
+		mmapfs_opts_free(&o);
+		fuse_opt_free_args(&args);
+	}
+}
+
+static void follow_symlinks(void **state)
+{
+	const char *argv[] = { "mmapfs",
+			       "-o",
+			       "follow_symlinks,cache=open,cache_entries=9,"
+			       "fsname=x",
+			       "src",
+			       "mnt",
+			       NULL };
+	struct fuse_args args;
+	struct mmapfs_opts o;
+
+	(void)state;
+	assert_int_equal(parse(&args, &o, argv), 0);
+	assert_true(o.follow_symlinks);
+	assert_int_equal(o.cache, MMAPFS_CACHE_OPEN);
+	assert_true(o.cache_entries == 9);
+	assert_false(o.ro || o.cow);
+	assert_false(args_mention(&args, "follow_symlinks"));
+	assert_false(args_mention(&args, "cache"));
+	assert_true(args_mention(&args, "fsname=x")); /* libfuse's, kept */
+	mmapfs_opts_free(&o);
+	fuse_opt_free_args(&args);
+}
+
+static void bad_cache_values(void **state)
+{
+	static const struct {
+		const char *opt, *value;
+	} cases[] = {
+		{ "cache=foo", "'foo'" },
+		{ "cache=", "''" },
+		{ "cache=KEEP", "'KEEP'" },
+		{ "cache_entries=0", "'0'" },
+		{ "cache_entries=-1", "'-1'" },
+		{ "cache_entries=abc", "'abc'" },
+		{ "cache_entries=4294967296", "'4294967296'" },
+		{ "cache_entries=007", "'007'" },
+		{ "cache_entries=", "''" },
+		{ "cache_entries=4K", "'4K'" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[] = { "mmapfs", "-o",	cases[i].opt,
+				       "src",	 "mnt", NULL };
+		struct fuse_args args;
+		struct mmapfs_opts o;
+
+		if (parse(&args, &o, argv) != -1)
+			fail_msg("'%s' was accepted", cases[i].opt);
+		assert_true(o.err[0] != '\0');
+		assert_null(strchr(o.err, '\n')); /* one line */
+		/* It names the option and the value given. */
+		assert_non_null(strstr(o.err, "cache"));
+		if (strstr(o.err, cases[i].value) == NULL)
+			fail_msg("'%s': \"%s\" does not name %s", cases[i].opt,
+				 o.err, cases[i].value);
+		mmapfs_opts_free(&o);
+		fuse_opt_free_args(&args);
+	}
+}
+
 static void help_needs_no_positionals(void **state)
 {
 	const char *argv[] = { "mmapfs", "--help", NULL };
@@ -179,6 +324,11 @@ int main(void)
 		cmocka_unit_test(defaults_and_positionals),
 		cmocka_unit_test(our_options_taken_fuse_options_kept),
 		cmocka_unit_test(bad_command_lines),
+		cmocka_unit_test(cache_defaults),
+		cmocka_unit_test(cache_modes),
+		cmocka_unit_test(cache_entries),
+		cmocka_unit_test(follow_symlinks),
+		cmocka_unit_test(bad_cache_values),
 		cmocka_unit_test(help_needs_no_positionals),
 		cmocka_unit_test(sizes),
 		cmocka_unit_test(flush_policies),
