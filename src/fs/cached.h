@@ -4,8 +4,8 @@
  * An entry's pages are kept in the kernel between opens only while they
  * are known to be current (coherence.c, rule 1).  This set holds what is
  * known: every entry opened, whether its pages may be stale (a write
- * through an alias or a change by another process since they were last
- * dropped), and the file's epoch they reflect.  It is a hash table keyed
+ * through an alias since they were last dropped), and the file's epoch
+ * they reflect (changes by other processes).  It is a hash table keyed
  * by inode number, with the closed entries on a least-recently-used list
  * so that it stays bounded: beyond the bound the oldest closed entries
  * are forgotten, and a forgotten entry counts as stale when it is opened

@@ -16,8 +16,9 @@
  *  1. An entry's pages are kept between opens (FOPEN_KEEP_CACHE) only
  *     while they are known to be current: every entry opened is in its
  *     file's set (cached.h) with a stale mark, set when a write through
- *     an alias meets it (open or not) and when the file's epoch moves
- *     (rule 7).  Opening a stale entry drops its pages first, here,
+ *     an alias meets it (open or not), and with the file's epoch its
+ *     pages were read in (rule 7).  Opening an entry that is marked, or
+ *     whose epoch is behind the file's, drops its pages first, here,
  *     before the open is answered; it is current again only if nothing
  *     marked it meanwhile.  Letting the kernel drop them instead (no
  *     FOPEN_KEEP_CACHE) races: the kernel's drop at open and ours after
@@ -87,7 +88,10 @@
  *     answered.  Stores through another process's shared mapping raise
  *     no event: -o cache=open drops at every open instead.  A write
  *     through one name of a file bumps the epoch of its other names
- *     (hard links, one inotify watch).
+ *     (hard links, one inotify watch).  A file that cannot be watched
+ *     (no inotify, the watch limit reached) has its entries reread at
+ *     every open, as with cache=open; a watched file removed or renamed
+ *     is watched again by name at the next open.
  *
  *  8. Two drops of overlapping pages of one inode do not run at once:
  *     each passes the file's gate, waiting up to GATE_WAIT_MS for an
@@ -104,7 +108,8 @@
  *
  * Locks: the watch lock is taken before a node's lock, never after; a
  * node's lock, a conflict wait's lock and the queue lock are leaves.  No
- * lock is held while talking to the kernel.
+ * lock is held while sending FUSE notifications (inotify calls are made
+ * under the watch lock).
  */
 #include "coherence.h"
 
@@ -146,7 +151,7 @@ struct mmapfs_co_node {
 	uint64_t next_seq;
 	uint64_t epoch; /* outside changes seen (rule 7) */
 	/* Under the watch lock: */
-	int watch;	  /* 0: not yet, 1: watched, -1: cannot be */
+	atomic_int watch; /* 0: not yet, 1: watched, -1: cannot be */
 	int wd;		  /* its watch descriptor when watched */
 	uint32_t wd_next; /* next node + 1 on the same watch */
 	atomic_bool has_siblings;
@@ -188,16 +193,22 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 		   const struct mmapfs_layout *layout, uint64_t chunk,
 		   bool sync, enum mmapfs_cache_mode mode, uint32_t bound)
 {
+	pthread_condattr_t mono;
+
 	memset(c, 0, sizeof(*c));
 	c->inotify_fd = -1;
 	c->nodes = calloc(tree->nnodes, sizeof(*c->nodes));
 	if (c->nodes == NULL)
 		return -ENOMEM;
+	pthread_condattr_init(&mono);
+	pthread_condattr_setclock(&mono, CLOCK_MONOTONIC);
 	for (uint32_t i = 0; i < tree->nnodes; i++) {
 		pthread_mutex_init(&c->nodes[i].lock, NULL);
-		pthread_cond_init(&c->nodes[i].gate_cond, NULL);
+		pthread_cond_init(&c->nodes[i].gate_cond, &mono);
+		c->nodes[i].wd = -1;
 		mmapfs_cached_init(&c->nodes[i].set);
 	}
+	pthread_condattr_destroy(&mono);
 	c->nnodes = tree->nnodes;
 	c->tree = tree;
 	c->layout = layout;
@@ -209,10 +220,11 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 	pthread_mutex_init(&c->wlock, NULL);
 	pthread_mutex_init(&c->qlock, NULL);
 	pthread_cond_init(&c->qcond, NULL);
+	if (mode == MMAPFS_CACHE_OPEN)
+		return 0; /* every open rereads: nothing to watch */
 	c->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (c->inotify_fd < 0)
-		log_warn("inotify: %s: changes by other processes are seen "
-			 "only with -o cache=open",
+		log_warn("inotify: %s: entries are reread at every open",
 			 strerror(errno));
 	return 0;
 }
@@ -260,7 +272,7 @@ static void gate_enter(struct mmapfs_co_node *n, struct co_gate *g)
 {
 	struct timespec deadline;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_nsec += GATE_WAIT_MS * 1000000L;
 	deadline.tv_sec += deadline.tv_nsec / 1000000000L;
 	deadline.tv_nsec %= 1000000000L;
@@ -501,23 +513,30 @@ static void bump_watch_locked(struct mmapfs_co *c, int wd, uint32_t except)
 			bump_epoch(c, i - 1);
 }
 
-/* Watch the node's backing file, once; before its first entry caches. */
+/* Watch the node's backing file, once; before its first entry caches.
+ * A file that cannot be watched is reread at every open (rule 7). */
 static void watch_node(struct mmapfs_co *c, uint32_t node)
 {
 	struct mmapfs_co_node *n = &c->nodes[node];
+	const char *path = c->tree->nodes[node].path;
 	int wd;
 
-	if (c->inotify_fd < 0)
+	if (c->inotify_fd < 0 || atomic_load(&n->watch) != 0)
 		return;
 	pthread_mutex_lock(&c->wlock);
-	if (n->watch != 0)
+	if (atomic_load(&n->watch) != 0)
 		goto out;
-	n->watch = -1;
-	wd = inotify_add_watch(c->inotify_fd, c->tree->nodes[node].path,
-			       IN_MODIFY);
+	atomic_store(&n->watch, -1);
+	wd = inotify_add_watch(c->inotify_fd, path,
+			       IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF);
 	if (wd < 0) {
-		log_debug("watching %s: %s", c->tree->nodes[node].path,
-			  strerror(errno));
+		if (!c->watch_warned)
+			log_warn("cannot watch %s (%s): entries of files that "
+				 "cannot be watched are reread at every open",
+				 path, strerror(errno));
+		else
+			log_debug("cannot watch %s: %s", path, strerror(errno));
+		c->watch_warned = true;
 		goto out;
 	}
 	if ((size_t)wd >= c->nwd) {
@@ -525,8 +544,8 @@ static void watch_node(struct mmapfs_co *c, uint32_t node)
 		uint32_t *grown = realloc(c->wd_first, nwd * sizeof(*grown));
 
 		if (grown == NULL) {
-			log_err("out of memory watching %s",
-				c->tree->nodes[node].path);
+			log_err("out of memory watching %s", path);
+			inotify_rm_watch(c->inotify_fd, wd);
 			goto out;
 		}
 		memset(grown + c->nwd, 0, (nwd - c->nwd) * sizeof(*grown));
@@ -541,9 +560,29 @@ static void watch_node(struct mmapfs_co *c, uint32_t node)
 	n->wd = wd;
 	n->wd_next = c->wd_first[wd];
 	c->wd_first[wd] = node + 1;
-	n->watch = 1;
+	atomic_store(&n->watch, 1);
 out:
 	pthread_mutex_unlock(&c->wlock);
+}
+
+/* The kernel removed watch `wd` (its file is gone): every node on it is
+ * watched again, by path, at its next open.  Under the watch lock. */
+static void unwatch_locked(struct mmapfs_co *c, int wd)
+{
+	uint32_t i;
+
+	if (wd < 0 || (size_t)wd >= c->nwd)
+		return;
+	i = c->wd_first[wd];
+	c->wd_first[wd] = 0;
+	while (i != 0) {
+		struct mmapfs_co_node *n = &c->nodes[i - 1];
+
+		i = n->wd_next;
+		n->wd_next = 0;
+		n->wd = -1;
+		atomic_store(&n->watch, 0);
+	}
 }
 
 /* Apply the events pending on the inotify instance (rule 7). */
@@ -563,6 +602,14 @@ static void watch_drain(struct mmapfs_co *c)
 			if (ev->mask & IN_Q_OVERFLOW) {
 				for (uint32_t i = 0; i < c->nnodes; i++)
 					bump_epoch(c, i);
+			} else if (ev->mask & IN_IGNORED) {
+				bump_watch_locked(c, ev->wd, UINT32_MAX);
+				unwatch_locked(c, ev->wd);
+			} else if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+				/* The name may lead to another file now:
+				 * drop the watch (IN_IGNORED follows). */
+				bump_watch_locked(c, ev->wd, UINT32_MAX);
+				inotify_rm_watch(c->inotify_fd, ev->wd);
 			} else if (ev->mask & IN_MODIFY) {
 				bump_watch_locked(c, ev->wd, UINT32_MAX);
 			}
@@ -592,8 +639,10 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	bool added, stale;
 
 	*keep_cache = true;
-	watch_node(c, node);
-	watch_drain(c);
+	if (c->mode != MMAPFS_CACHE_OPEN) {
+		watch_node(c, node);
+		watch_drain(c);
+	}
 	pthread_mutex_lock(&n->lock);
 	r = mmapfs_cached_add(&n->set, ino, off, len, &added);
 	if (r == NULL) {
@@ -602,7 +651,9 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	}
 	epoch = n->epoch;
 	dirtied = r->dirtied;
-	stale = r->stale || r->epoch != epoch || c->mode == MMAPFS_CACHE_OPEN;
+	/* Unwatched (cache=open, or inotify failed): changes by others are
+	 * unseen, so every open rereads. */
+	stale = r->stale || r->epoch != epoch || atomic_load(&n->watch) != 1;
 	if (!c->sync) {
 		/* Rule 5: the kernel drops them as it opens. */
 		*keep_cache = !stale;
@@ -691,7 +742,7 @@ static size_t plan_locked(struct mmapfs_co *c, struct mmapfs_co_node *n,
 			kinds[k] == MMAPFS_K_CHUNK ? c->chunk : c->page;
 		uint64_t first, count = pieces_of(c, w, piece, &first);
 
-		for (uint64_t i = first; i < first + count && nt < max; i++) {
+		for (uint64_t i = first; i < first + count; i++) {
 			struct mmapfs_ino id = { w->node, kinds[k], i };
 			uint64_t ino = mmapfs_ino_encode(c->layout, &id);
 			struct mmapfs_cached_rec *r;
@@ -708,7 +759,7 @@ static size_t plan_locked(struct mmapfs_co *c, struct mmapfs_co_node *n,
 				continue;
 			/* Dropped at its next open, whatever happens now. */
 			mmapfs_cached_dirty(r);
-			if (r->opens == 0)
+			if (r->opens == 0 || nt == max)
 				continue;
 			r->drops++;
 			x = busy_alias(n, ino, lo, hi, c->page);
@@ -1000,8 +1051,8 @@ void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w)
 	/*
 	 * Out of the list before the reply, not after: once replied, the
 	 * writer may write again at once, and a lingering record would make
-	 * that next write look concurrent with this one (rule 4).  Nothing
-	 * blocks between here and the reply.
+	 * that next write look concurrent with this one (rule 4).  Only a
+	 * hard-linked file's watch lock is taken between here and the reply.
 	 */
 	pthread_mutex_lock(&n->lock);
 	unregister_locked(n, w);

@@ -38,7 +38,8 @@ struct mmapfs_co {
 	uint32_t nnodes;
 
 	/* Changes to the backing files by other processes (rule 7). */
-	int inotify_fd;
+	int inotify_fd;	       /* -1 with cache=open or without inotify */
+	bool watch_warned;     /* a watch failed, and it was said */
 	pthread_mutex_t wlock; /* the table below, and draining the fd */
 	uint32_t *wd_first;    /* per watch descriptor: first node + 1 */
 	size_t nwd;
