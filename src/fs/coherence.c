@@ -88,7 +88,8 @@
  *     answered.  Stores through another process's shared mapping raise
  *     no event: -o cache=open drops at every open instead.  A write
  *     through one name of a file bumps the epoch of its other names
- *     (hard links, one inotify watch).  A file that cannot be watched
+ *     (hard links, one inotify watch): their entries see it at their
+ *     next open, as for any change from outside the name.  A file that cannot be watched
  *     (no inotify, the watch limit reached) has its entries reread at
  *     every open, as with cache=open; a watched file removed or renamed
  *     is watched again by name at the next open.

@@ -140,16 +140,23 @@ static void cache_defaults(void **state)
 	fuse_opt_free_args(&args);
 }
 
-static void cache_modes(void **state)
+static void cache_options(void **state)
 {
 	static const struct {
 		const char *opt;
 		enum mmapfs_cache_mode mode;
+		uint32_t n;
 	} cases[] = {
-		{ "cache=open", MMAPFS_CACHE_OPEN },
-		{ "cache=keep", MMAPFS_CACHE_KEEP },
-		{ "cache=open,cache=keep", MMAPFS_CACHE_KEEP }, /* the last */
-		{ "cache=keep,cache=open", MMAPFS_CACHE_OPEN },
+		{ "cache=open", MMAPFS_CACHE_OPEN, MMAPFS_CACHE_ENTRIES },
+		{ "cache=keep", MMAPFS_CACHE_KEEP, MMAPFS_CACHE_ENTRIES },
+		/* the last one given wins */
+		{ "cache=open,cache=keep", MMAPFS_CACHE_KEEP,
+		  MMAPFS_CACHE_ENTRIES },
+		{ "cache=keep,cache=open", MMAPFS_CACHE_OPEN,
+		  MMAPFS_CACHE_ENTRIES },
+		{ "cache_entries=4", MMAPFS_CACHE_KEEP, 4 },
+		{ "cache_entries=1", MMAPFS_CACHE_KEEP, 1 },
+		{ "cache_entries=4294967295", MMAPFS_CACHE_KEEP, UINT32_MAX },
 	};
 
 	(void)state;
@@ -161,38 +168,10 @@ static void cache_modes(void **state)
 
 		assert_int_equal(parse(&args, &o, argv), 0);
 		assert_int_equal(o.cache, cases[i].mode);
-		assert_int_equal(o.cache_entries, MMAPFS_CACHE_ENTRIES);
+		assert_true(o.cache_entries == cases[i].n);
 		assert_false(args_mention(&args, "cache"));
 		assert_false(has_arg(&args, "-o")); /* nothing left of it */
 		assert_true(has_arg(&args, "mnt"));
-		mmapfs_opts_free(&o);
-		fuse_opt_free_args(&args);
-	}
-}
-
-static void cache_entries(void **state)
-{
-	static const struct {
-		const char *opt;
-		uint32_t n;
-	} cases[] = {
-		{ "cache_entries=4", 4 },
-		{ "cache_entries=1", 1 },
-		{ "cache_entries=4294967295", UINT32_MAX },
-	};
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[] = { "mmapfs", "-o",	cases[i].opt,
-				       "src",	 "mnt", NULL };
-		struct fuse_args args;
-		struct mmapfs_opts o;
-
-		assert_int_equal(parse(&args, &o, argv), 0);
-		assert_true(o.cache_entries == cases[i].n);
-		assert_int_equal(o.cache, MMAPFS_CACHE_KEEP);
-		assert_false(args_mention(&args, "cache"));
-		assert_false(has_arg(&args, "-o"));
 		mmapfs_opts_free(&o);
 		fuse_opt_free_args(&args);
 	}
@@ -325,8 +304,7 @@ int main(void)
 		cmocka_unit_test(our_options_taken_fuse_options_kept),
 		cmocka_unit_test(bad_command_lines),
 		cmocka_unit_test(cache_defaults),
-		cmocka_unit_test(cache_modes),
-		cmocka_unit_test(cache_entries),
+		cmocka_unit_test(cache_options),
 		cmocka_unit_test(follow_symlinks),
 		cmocka_unit_test(bad_cache_values),
 		cmocka_unit_test(help_needs_no_positionals),
