@@ -6,7 +6,7 @@
 # exerciser with every kind of operation (mmap loads and stores,
 # reopening).  Known open bug: in that mix an entry opened (and mapped)
 # after a write through an alias returned can still show a page as it was
-# before, in about 4 of 10 runs of 10 s; a store through such a mapping
+# before, in about 1 of 4 runs of 10 s; a store through such a mapping
 # then writes the stale page back.  read(2)/write(2) alone (t_exercise.sh)
 # show none.  While it reproduces this test reports SKIP, never a pass.
 # With -o cache=open every open drops the entry's pages, by the daemon:
