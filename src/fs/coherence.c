@@ -268,15 +268,21 @@ static const struct mmapfs_co_write *busy_alias(struct mmapfs_co_node *n,
 	return NULL;
 }
 
+/* Now + ms on `clock`, for timed waits. */
+static void deadline_in(clockid_t clock, long ms, struct timespec *t)
+{
+	clock_gettime(clock, t);
+	t->tv_nsec += ms * 1000000L;
+	t->tv_sec += t->tv_nsec / 1000000000L;
+	t->tv_nsec %= 1000000000L;
+}
+
 /* Wait (bounded) for overlapping drops of the same inode, then join. */
 static void gate_enter(struct mmapfs_co_node *n, struct co_gate *g)
 {
 	struct timespec deadline;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_nsec += GATE_WAIT_MS * 1000000L;
-	deadline.tv_sec += deadline.tv_nsec / 1000000000L;
-	deadline.tv_nsec %= 1000000000L;
+	deadline_in(CLOCK_MONOTONIC, GATE_WAIT_MS, &deadline);
 	pthread_mutex_lock(&n->lock);
 	for (;;) {
 		const struct co_gate *x = n->gates;
@@ -600,21 +606,21 @@ static void watch_drain(struct mmapfs_co *c)
 		for (char *p = buf; p < buf + got;) {
 			const struct inotify_event *ev = (const void *)p;
 
+			p += sizeof(*ev) + ev->len;
 			if (ev->mask & IN_Q_OVERFLOW) {
 				for (uint32_t i = 0; i < c->nnodes; i++)
 					bump_epoch(c, i);
-			} else if (ev->mask & IN_IGNORED) {
-				bump_watch_locked(c, ev->wd, UINT32_MAX);
+				continue;
+			}
+			/* IN_MODIFY, IN_DELETE_SELF, IN_MOVE_SELF, IN_IGNORED:
+			 * all make the nodes on the watch stale. */
+			bump_watch_locked(c, ev->wd, UINT32_MAX);
+			if (ev->mask & IN_IGNORED)
 				unwatch_locked(c, ev->wd);
-			} else if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+			else if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
 				/* The name may lead to another file now:
 				 * drop the watch (IN_IGNORED follows). */
-				bump_watch_locked(c, ev->wd, UINT32_MAX);
 				inotify_rm_watch(c->inotify_fd, ev->wd);
-			} else if (ev->mask & IN_MODIFY) {
-				bump_watch_locked(c, ev->wd, UINT32_MAX);
-			}
-			p += sizeof(*ev) + ev->len;
 		}
 	}
 	pthread_mutex_unlock(&c->wlock);
@@ -930,10 +936,7 @@ static void conflict_wait(const struct mmapfs_co *c, struct co_wait *w,
 	me->waiting = true;
 	pthread_mutex_unlock(&n->lock);
 	while (!done && stuck < CONFLICT_STUCK_MS && total < CONFLICT_MAX_MS) {
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_nsec += CONFLICT_SLICE_MS * 1000000L;
-		deadline.tv_sec += deadline.tv_nsec / 1000000000L;
-		deadline.tv_nsec %= 1000000000L;
+		deadline_in(CLOCK_REALTIME, CONFLICT_SLICE_MS, &deadline);
 		pthread_mutex_lock(&w->lock);
 		while (w->pending > 0 &&
 		       pthread_cond_timedwait(&w->cond, &w->lock, &deadline) ==
