@@ -105,6 +105,12 @@ static int inside(const char *root, const char *path)
 	return strncmp(root, path, n) == 0 && path[n] == '/';
 }
 
+/* Is resolved `path` the mount point or inside it? */
+static int in_mountpoint(const struct mmapfs_tree *t, const char *path)
+{
+	return strcmp(path, t->mnt_path) == 0 || inside(t->mnt_path, path);
+}
+
 static int scan_dir(struct mmapfs_tree *t, uint32_t dir, const char *root);
 
 /* One entry of a scanned directory: add it, or leave it out. */
@@ -126,9 +132,8 @@ static int scan_entry(struct mmapfs_tree *t, uint32_t dir, const char *root,
 		 * the mount point, which would be the daemon asking itself. */
 		if (realpath(path, real) == NULL ||
 		    (!t->follow_symlinks && !inside(root, real)) ||
-		    (t->mnt_path != NULL && (strcmp(real, t->mnt_path) == 0 ||
-					     inside(t->mnt_path, real))) ||
-		    stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
+		    in_mountpoint(t, real) || stat(real, &st) != 0 ||
+		    !S_ISREG(st.st_mode)) {
 			log_info("not following symbolic link %s", path);
 			return 0;
 		}
@@ -216,7 +221,7 @@ static int check_source(const struct mmapfs_tree *t, const char *src,
 			src);
 		return -1;
 	}
-	if (strcmp(real, t->mnt_path) == 0 || inside(t->mnt_path, real)) {
+	if (in_mountpoint(t, real)) {
 		set_err(err, errlen,
 			"source '%s' is the mount point or lies inside it",
 			src);
