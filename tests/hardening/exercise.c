@@ -28,7 +28,10 @@
  * A watchdog fails the run when no operation completes for 10 seconds.
  *
  * Prints "figures: ops=N miscompares=N bytes_verified=N exempt_bytes=N
- * failures=N"; exits 0 only when miscompares and failures are 0.
+ * failures=N"; exits 0 only when miscompares and failures are 0.  The
+ * first miscompare also prints the last operations on its page (opens,
+ * closes, reads, writes, begin and end), with CLOCK_MONOTONIC times to
+ * line up with a kernel trace (trace_clock mono, filemap events).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -169,6 +172,29 @@ static void entry_range(enum kind k, uint64_t i, uint64_t *off, uint64_t *len)
 	*len = file_size - *off < p ? file_size - *off : p;
 }
 
+/* ---- trace: the last operations, printed with a first miscompare ---- */
+
+#define TRACE_SIZE 65536 /* a power of two */
+
+struct trace_ev {
+	uint64_t t;	   /* stamp when the event happened */
+	uint64_t ns;	   /* and CLOCK_MONOTONIC, to match kernel traces */
+	uint64_t off, len; /* backing range (open, close: the entry's) */
+	uint32_t idx;
+	uint8_t thread, kind;
+	/* o open, x close, f fsync; begin/end: r/R pread, l/L mmap load,
+	 * w/W pwrite, s/S mmap store */
+	char what;
+};
+
+static struct trace_ev trace[TRACE_SIZE];
+static atomic_uint_fast64_t trace_next;
+
+static void trace_add(const struct worker *w, char what, enum kind k,
+		      uint64_t idx, uint64_t off, uint64_t len);
+
+static void trace_dump(uint64_t byte);
+
 static void failure(struct worker *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -186,10 +212,68 @@ static void failure(struct worker *w, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void slot_close(struct slot *s)
+static void trace_add(const struct worker *w, char what, enum kind k,
+		      uint64_t idx, uint64_t off, uint64_t len)
 {
+	uint64_t n = atomic_fetch_add(&trace_next, 1);
+	struct trace_ev *e = &trace[n & (TRACE_SIZE - 1)];
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	*e = (struct trace_ev){ .t = atomic_load(&clock_now),
+				.ns = (uint64_t)now.tv_sec * 1000000000u +
+				      (uint64_t)now.tv_nsec,
+				.off = off,
+				.len = len,
+				.idx = (uint32_t)idx,
+				.thread = (uint8_t)w->id,
+				.kind = (uint8_t)k,
+				.what = what };
+}
+
+/* The last events that touched the page holding `byte`, oldest first.
+ * Racy by design (other threads go on): a diagnostic, not a check. */
+static void trace_dump(uint64_t byte)
+{
+	uint64_t end = atomic_load(&trace_next), lo = byte - byte % page_size;
+	uint64_t first = end > TRACE_SIZE ? end - TRACE_SIZE : 0, shown = 0;
+	uint64_t from = first;
+
+	for (uint64_t n = end; n > first && shown < 40; n--) {
+		const struct trace_ev *e = &trace[(n - 1) & (TRACE_SIZE - 1)];
+
+		if (e->off < lo + page_size && lo < e->off + e->len) {
+			shown++;
+			from = n - 1;
+		}
+	}
+	fprintf(stderr,
+		"exercise: the last events on page %" PRIu64
+		" of the backing file:\n",
+		lo / page_size);
+	for (uint64_t n = from; n < end; n++) {
+		const struct trace_ev *e = &trace[n & (TRACE_SIZE - 1)];
+
+		if (e->off < lo + page_size && lo < e->off + e->len)
+			fprintf(stderr,
+				"  t=%" PRIu64 " %" PRIu64 ".%06" PRIu64
+				" thread %u %c %s/%u [%" PRIu64 ", %" PRIu64
+				")\n",
+				e->t, e->ns / 1000000000u,
+				e->ns % 1000000000u / 1000, e->thread, e->what,
+				kind_names[e->kind], e->idx, e->off,
+				e->off + e->len);
+	}
+}
+
+static void slot_close(const struct worker *w, struct slot *s)
+{
+	uint64_t off, len;
+
 	if (s->fd < 0)
 		return;
+	entry_range(s->kind, s->index, &off, &len);
+	trace_add(w, 'x', s->kind, s->index, off, len);
 	if (s->map != NULL)
 		munmap(s->map, s->maplen);
 	close(s->fd);
@@ -210,6 +294,7 @@ static int entry_open(enum kind k, uint64_t i, int flags)
 static struct slot *slot_get(struct worker *w, enum kind k, uint64_t i)
 {
 	struct slot *s = NULL;
+	uint64_t off, len;
 
 	for (int n = 0; n < SLOTS; n++)
 		if (w->slots[n].fd >= 0 && w->slots[n].kind == k &&
@@ -220,12 +305,14 @@ static struct slot *slot_get(struct worker *w, enum kind k, uint64_t i)
 			s = &w->slots[n];
 	if (s == NULL) {
 		s = &w->slots[below(w, SLOTS)];
-		slot_close(s);
+		slot_close(w, s);
 	}
 	s->kind = k;
 	s->index = i;
 	s->opened = stamp();
 	s->fd = entry_open(k, i, O_RDWR);
+	entry_range(k, i, &off, &len);
+	trace_add(w, 'o', k, i, off, len);
 	if (s->fd < 0) {
 		failure(w, "open %s/%" PRIu64 ": %s", kind_names[k], i,
 			strerror(errno));
@@ -281,7 +368,8 @@ static void verify(struct worker *w, const char *op, enum kind k, uint64_t idx,
 	atomic_fetch_add(&n_exempt, exempt);
 	if (bad == 0)
 		return;
-	atomic_fetch_add(&n_miscompares, 1);
+	if (atomic_fetch_add(&n_miscompares, 1) == 0)
+		trace_dump(off + first);
 	if (atomic_fetch_add(&n_reports, 1) >= MAX_REPORTS)
 		return;
 	uint8_t in_file = 0;
@@ -390,6 +478,7 @@ static void op_read(struct worker *w, bool via_mmap)
 	pick(w, k, &idx, &off, &len);
 	entry_range(k, idx, &eoff, &elen);
 	rl_lock(w->id, off, off + len);
+	trace_add(w, via_mmap ? 'l' : 'r', k, idx, off, len);
 	if (k == K_BACKING) {
 		w->doing = via_mmap ? "load from the backing map"
 				    : "pread backing";
@@ -424,6 +513,7 @@ static void op_read(struct worker *w, bool via_mmap)
 			goto out;
 		}
 	}
+	trace_add(w, via_mmap ? 'L' : 'R', k, idx, off, len);
 	verify(w, via_mmap ? "load" : "pread", k, idx, off, w->got, len,
 	       s->opened);
 out:
@@ -441,6 +531,7 @@ static void op_write(struct worker *w)
 	entry_range(k, idx, &eoff, &elen);
 	fill(w, w->buf, len);
 	rl_lock(w->id, off, off + len);
+	trace_add(w, 'w', k, idx, off, len);
 	if (k == K_BACKING) {
 		w->doing = "pwrite backing";
 		r = pwrite(backing_fd, w->buf, len, (off_t)off);
@@ -449,6 +540,7 @@ static void op_write(struct worker *w)
 		s = slot_get(w, k, idx);
 		r = s ? pwrite(s->fd, w->buf, len, (off_t)(off - eoff)) : -1;
 	}
+	trace_add(w, 'W', k, idx, off, len);
 	if (r != (ssize_t)len) {
 		failure(w, "pwrite %s/%" PRIu64 ": %zd of %" PRIu64 " (%s)",
 			kind_names[k], idx, r, len, strerror(errno));
@@ -488,6 +580,7 @@ static void op_mstore(struct worker *w)
 	if (hi > file_size)
 		hi = file_size;
 	rl_lock(w->id, lo, hi);
+	trace_add(w, 's', k, idx, off, len);
 	w->doing = "store into an entry's mmap";
 	fd = entry_open(k, idx, O_RDWR);
 	if (fd < 0) {
@@ -510,6 +603,7 @@ static void op_mstore(struct worker *w)
 		failure(w, "msync %s/%" PRIu64 ": %s", kind_names[k], idx,
 			strerror(errno));
 	model_write(off, w->buf, len, false);
+	trace_add(w, 'S', k, idx, off, len);
 	munmap(map, elen);
 	close(fd);
 out:
@@ -524,6 +618,12 @@ static void op_fsync(struct worker *w)
 	if (s->fd < 0)
 		return;
 	w->doing = data ? "fdatasync" : "fsync";
+	{
+		uint64_t off, len;
+
+		entry_range(s->kind, s->index, &off, &len);
+		trace_add(w, 'f', s->kind, s->index, off, len);
+	}
 	if ((data ? fdatasync(s->fd) : fsync(s->fd)) != 0)
 		failure(w, "%s %s/%" PRIu64 ": %s", w->doing,
 			kind_names[s->kind], s->index, strerror(errno));
@@ -547,13 +647,13 @@ static void *worker_main(void *arg)
 		else if (r >= 85 && r < 93 && allowed('f'))
 			op_fsync(w);
 		else if (r >= 93 && allowed('c'))
-			slot_close(&w->slots[below(w, SLOTS)]);
+			slot_close(w, &w->slots[below(w, SLOTS)]);
 		else
 			continue;
 		atomic_fetch_add(&n_ops, 1);
 	}
 	for (int n = 0; n < SLOTS; n++)
-		slot_close(&w->slots[n]);
+		slot_close(w, &w->slots[n]);
 	w->doing = "done";
 	atomic_fetch_add(&n_done, 1);
 	return NULL;
