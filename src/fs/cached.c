@@ -147,24 +147,30 @@ void mmapfs_cached_dirty(struct mmapfs_cached_rec *r)
 	r->dirtied++;
 }
 
-void mmapfs_cached_open(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
+bool mmapfs_cached_open(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
 {
-	if (r->opens++ == 0)
-		list_unlink(s, r);
+	if (r->opens++ != 0)
+		return false;
+	list_unlink(s, r);
+	return true;
 }
 
-void mmapfs_cached_close(struct mmapfs_cached *s, struct mmapfs_cached_rec *r,
-			 size_t bound)
+bool mmapfs_cached_close(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
 {
-	if (r->opens == 0)
-		return;
-	if (--r->opens == 0)
-		list_append(s, r);
-	while (s->count > bound && s->oldest != NULL) {
-		struct mmapfs_cached_rec *old = s->oldest;
+	if (r->opens == 0 || --r->opens != 0)
+		return false;
+	list_append(s, r);
+	return true;
+}
 
-		list_unlink(s, old);
-		unhash(s, old);
-		free(old);
-	}
+bool mmapfs_cached_forget_oldest(struct mmapfs_cached *s)
+{
+	struct mmapfs_cached_rec *old = s->oldest;
+
+	if (old == NULL)
+		return false;
+	list_unlink(s, old);
+	unhash(s, old);
+	free(old);
+	return true;
 }

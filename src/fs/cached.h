@@ -7,9 +7,10 @@
  * through an alias since they were last dropped), and the file's epoch
  * they reflect (changes by other processes).  It is a hash table keyed
  * by inode number, with the closed entries on a least-recently-used list
- * so that it stays bounded: beyond the bound the oldest closed entries
- * are forgotten, and a forgotten entry counts as stale when it is opened
- * again, so forgetting never needs to touch the kernel.
+ * so that it can be bounded: the caller forgets the oldest closed entries
+ * when the mount holds too many (coherence.c), and a forgotten entry
+ * counts as stale when it is opened again, so forgetting never needs to
+ * touch the kernel.
  *
  * No locking here: coherence.c holds the file's lock around every call.
  */
@@ -25,10 +26,12 @@ struct mmapfs_cached_rec {
 	uint64_t off, len; /* backing range the entry covers */
 	uint32_t opens;	   /* open handles (a mapping keeps one open) */
 	uint32_t dirtied;  /* times marked stale, to notice one during a drop */
-	uint32_t drops;	   /* drops started by writes through aliases */
+	uint32_t drops;	   /* drops of its pages begun or ended (rule 8) */
 	uint32_t seen;	   /* `drops` as of this entry's last own write */
-	uint64_t epoch;	   /* the file's epoch its pages reflect */
-	bool stale;	   /* its cached pages may be out of date */
+	uint32_t reads;	   /* READs answered (rule 8) */
+	uint32_t reads_seen; /* `reads` as of this entry's last own write */
+	uint64_t epoch;	     /* the file's epoch its pages reflect */
+	bool stale;	     /* its cached pages may be out of date */
 	struct mmapfs_cached_rec *hnext;       /* hash chain */
 	struct mmapfs_cached_rec *prev, *next; /* closed list, oldest first */
 };
@@ -58,17 +61,17 @@ struct mmapfs_cached_rec *mmapfs_cached_add(struct mmapfs_cached *s,
 /* Mark stale: its pages must be dropped before it is trusted again. */
 void mmapfs_cached_dirty(struct mmapfs_cached_rec *r);
 
-/* One more open handle: off the closed list. */
-void mmapfs_cached_open(struct mmapfs_cached *s, struct mmapfs_cached_rec *r);
+/* One more open handle: off the closed list.  True if it was on it. */
+bool mmapfs_cached_open(struct mmapfs_cached *s, struct mmapfs_cached_rec *r);
+
+/* One handle fewer; the last one puts it on the closed list (then true). */
+bool mmapfs_cached_close(struct mmapfs_cached *s, struct mmapfs_cached_rec *r);
 
 /*
- * One handle fewer; the last one puts it on the closed list.  Then, while
- * the set holds more than `bound` records, the oldest closed ones are
- * forgotten (a forgotten entry is stale when it comes back): `r` itself
- * may be freed, so the caller must not use it afterwards.  The bound
- * counts open records too, which are never forgotten.
+ * Forget the least recently closed record (it is stale when it comes
+ * back); false when no record is closed.  Open records are never
+ * forgotten.  Pointers to the forgotten record must not be used again.
  */
-void mmapfs_cached_close(struct mmapfs_cached *s, struct mmapfs_cached_rec *r,
-			 size_t bound);
+bool mmapfs_cached_forget_oldest(struct mmapfs_cached *s);
 
 #endif /* MMAPFS_CACHED_H */

@@ -24,10 +24,11 @@
  *     FOPEN_KEEP_CACHE) races: the kernel's drop at open and ours after
  *     a write, running at once on one inode, were seen to leave a stale
  *     page mapped, an mmap() load returning old bytes after a write
- *     through an alias returned.  Entries beyond -o cache_entries per
- *     file are forgotten, least recently closed first; forgotten means
- *     stale.  The kernel's own drop when it sees the backing file's mtime
- *     move (auto_inval_data) stays on: after one of our drops it reads
+ *     through an alias returned.  Entries beyond -o cache_entries in
+ *     the mount are forgotten, closed ones only: the files forget their
+ *     least recently closed entry in turn; forgotten means stale.
+ *     The kernel's own drop when it sees the backing file's mtime move
+ *     (auto_inval_data) stays on: after one of our drops it reads
  *     the attributes again, and the drop it then makes of a written
  *     entry clears what rule 4 may leave behind in open descriptors
  *     (measured: without it, about one exerciser run in eight read such
@@ -40,11 +41,13 @@
  *     to leave an mmap() of an alias stale: a reader could look between
  *     the reply and the drop.  Closed entries are only marked stale.
  *
- *  3. The entry being written is never dropped before its own reply:
- *     the kernel holds the locks of the pages being written until the
- *     reply, and invalidate_inode_pages2_range() waits for page locks,
- *     so that deadlocks.  The kernel updates the written inode's own
- *     cache itself (write-through).
+ *  3. The kernel updates the written inode's own cache itself
+ *     (write-through), and holds the lock of at most one page of a
+ *     WRITE until the reply: the last one, when the write covers only
+ *     part of it and it was not uptodate.  invalidate_inode_pages2_range()
+ *     waits for page locks, so dropping that page before the reply
+ *     deadlocks (rule 8 says how the written entry's own pages are
+ *     dropped).
  *
  *  4. The same wait makes two concurrent writes to overlapping pages of
  *     two aliases a potential deadlock: the kernel keeps a folio locked
@@ -99,13 +102,28 @@
  *     earlier one (then it goes ahead, so that no cycle hangs on it).
  *     The drops of a conflict (rule 4) bypass the gate: waiting there,
  *     they would look blocked by the other write's pages when they have
- *     not started, and be given up on (measured: stale reads).  A drop
- *     that could not take a page because a write through that entry held
- *     it leaves the page as that write makes it, which merges the write
- *     into possibly stale bytes; so a write through an entry dropped
- *     since its previous write drops the entry's own pages right after
- *     its reply (before it would deadlock, rule 3).  A reader of that
- *     very entry may see the stale bytes for the moment between.
+ *     not started, and be given up on (measured: stale reads).
+ *     The kernel's write-through is not atomic: it copies the bytes into
+ *     the entry's page, then sends the WRITE.  A drop of that page in
+ *     between, ours or the kernel's own (auto_inval_data, made from a
+ *     reader after it fetched the attributes; both seen in filemap
+ *     traces), lets a READ put the page back from the mapping before
+ *     the WRITE reaches it, and the entry caches the bytes from before
+ *     its own write.  Writes through one inode are serialised by the
+ *     kernel, so "meanwhile" is "since its previous write": every drop
+ *     of an entry's pages counts in its record when it begins and when
+ *     it ends, and so does every reply carrying its attributes, before
+ *     and after; READs answered are counted too.  A write that finds
+ *     both counts moved since its previous one (a page gone meanwhile
+ *     and never read back is harmless) drops the pages it covers
+ *     before replying, all but a partly written last page (rule 3); that
+ *     one right after the reply, so a reader may see it stale in
+ *     between (not waited for on a thread of its own before the reply:
+ *     a daemon killed then could never exit, that thread stuck on the
+ *     lock of a page whose WRITE nobody would answer).  Writebacks of a mapping's pages are not write-through
+ *     (the pages are the data, and stay under writeback until the reply:
+ *     dropping them would deadlock).  Not covered: pages the kernel
+ *     reclaims under memory pressure in that window.
  *
  * Locks: the watch lock is taken before a node's lock, never after; a
  * node's lock, a conflict wait's lock and the queue lock are leaves.  No
@@ -336,6 +354,19 @@ static void drop_pages(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	if (rc != 0 && rc != -ENOENT)
 		log_debug("dropping pages of inode %llu: %s",
 			  (unsigned long long)ino, strerror(-rc));
+}
+
+/* A drop of entry `ino`'s pages begins or ends (rule 8). */
+static void note_drop(struct mmapfs_co *c, uint32_t node, uint64_t ino)
+{
+	struct mmapfs_co_node *n = &c->nodes[node];
+	struct mmapfs_cached_rec *r;
+
+	pthread_mutex_lock(&n->lock);
+	r = mmapfs_cached_find(&n->set, ino);
+	if (r != NULL)
+		r->drops++;
+	pthread_mutex_unlock(&n->lock);
 }
 
 static void run_job(struct mmapfs_co *c, const struct mmapfs_co_job *j,
@@ -656,18 +687,25 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		pthread_mutex_unlock(&n->lock);
 		return -ENOMEM;
 	}
+	if (added) {
+		atomic_fetch_add(&c->records, 1);
+		atomic_fetch_add(&c->closed, 1);
+	}
 	epoch = n->epoch;
 	dirtied = r->dirtied;
 	/* Unwatched (cache=open, or inotify failed): changes by others are
 	 * unseen, so every open rereads. */
 	stale = r->stale || r->epoch != epoch || atomic_load(&n->watch) != 1;
+	if (stale && c->sync)
+		r->drops++; /* a write in flight through it may need it */
 	if (!c->sync) {
 		/* Rule 5: the kernel drops them as it opens. */
 		*keep_cache = !stale;
 		r->stale = false;
 		r->epoch = epoch;
 	}
-	mmapfs_cached_open(&n->set, r);
+	if (mmapfs_cached_open(&n->set, r))
+		atomic_fetch_sub(&c->closed, 1);
 	pthread_mutex_unlock(&n->lock);
 	if (!stale || !c->sync)
 		return 0;
@@ -679,6 +717,7 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	 */
 	drop_pages(c, node, ino, 0, len, true);
 	pthread_mutex_lock(&n->lock);
+	r->drops++;
 	if (r->dirtied == dirtied)
 		r->stale = false;
 	if (r->epoch < epoch)
@@ -691,12 +730,39 @@ void mmapfs_co_released(struct mmapfs_co *c, uint32_t node, uint64_t ino)
 {
 	struct mmapfs_co_node *n = &c->nodes[node];
 	struct mmapfs_cached_rec *r;
+	uint32_t misses = 0;
 
 	pthread_mutex_lock(&n->lock);
 	r = mmapfs_cached_find(&n->set, ino);
-	if (r != NULL)
-		mmapfs_cached_close(&n->set, r, c->bound);
+	if (r != NULL && mmapfs_cached_close(&n->set, r))
+		atomic_fetch_add(&c->closed, 1);
 	pthread_mutex_unlock(&n->lock);
+	/*
+	 * The bound is the mount's.  Beyond it the files forget their least
+	 * recently closed entry in turn, one each, so that the files in use
+	 * keep a share and idle ones lose theirs (one lock at a time, none
+	 * held here).  Open records are never forgotten: while more than the
+	 * bound are open, the mount holds more.
+	 */
+	while (atomic_load(&c->records) > c->bound &&
+	       atomic_load(&c->closed) > 0 && misses < c->nnodes) {
+		struct mmapfs_co_node *v =
+			&c->nodes[atomic_fetch_add(&c->forget_next, 1) %
+				  c->nnodes];
+		bool forgot;
+
+		pthread_mutex_lock(&v->lock);
+		forgot = atomic_load(&c->records) > c->bound &&
+			 mmapfs_cached_forget_oldest(&v->set);
+		pthread_mutex_unlock(&v->lock);
+		if (forgot) {
+			atomic_fetch_sub(&c->records, 1);
+			atomic_fetch_sub(&c->closed, 1);
+			misses = 0;
+		} else {
+			misses++;
+		}
+	}
 }
 
 /* Take w out of the in-flight list; under the node's lock. */
@@ -820,6 +886,7 @@ static void *conflict_main(void *arg)
 	struct mmapfs_co *c = cf->c;
 
 	run_job(c, &cf->job, false);
+	note_drop(c, cf->job.node, cf->job.ino);
 	pthread_mutex_lock(&cf->wait->lock);
 	cf->wait->pending--;
 	cf->done = true;
@@ -1019,6 +1086,7 @@ static void invalidate(struct mmapfs_co *c, struct mmapfs_co_node *n,
 			drop_pages(c, me->node, t[i].ino, t[i].off, t[i].len,
 				   true);
 			set_blocked_on(n, me, 0);
+			note_drop(c, me->node, t[i].ino);
 		}
 	}
 	if (w != NULL) {
@@ -1027,7 +1095,51 @@ static void invalidate(struct mmapfs_co *c, struct mmapfs_co_node *n,
 	}
 }
 
-void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w)
+/*
+ * Rule 8: when the written entry may have been dropped since its previous
+ * write, drop the pages this write covers.  The kernel keeps at most the
+ * last page of a WRITE locked until the reply, and only when the write
+ * covers part of it: every other page is dropped now, before the reply;
+ * a partly written last page is left in w for mmapfs_co_write_end().
+ */
+static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
+		     struct mmapfs_co_write *w)
+{
+	struct mmapfs_cached_rec *r;
+	uint64_t start = 0, hi = 0, lo, edge;
+	bool need = false;
+
+	pthread_mutex_lock(&n->lock);
+	r = mmapfs_cached_find(&n->set, w->ino);
+	/* A page gone meanwhile is harmless unless a READ put it back. */
+	if (r != NULL && r->drops != r->seen && r->reads != r->reads_seen &&
+	    w->off >= r->off) {
+		need = true;
+		start = w->off - r->off;
+		hi = start + w->len;
+	}
+	if (r != NULL) {
+		r->seen = r->drops;
+		r->reads_seen = r->reads;
+	}
+	pthread_mutex_unlock(&n->lock);
+	if (!need)
+		return;
+	/* The last page, unless written whole from its start (a write
+	 * starting inside its only page is partial too). */
+	edge = round_down(hi - 1, c->page);
+	if (start <= edge && hi - edge == c->page)
+		edge = hi;
+	lo = round_down(start, c->page);
+	if (edge > lo)
+		drop_pages(c, w->node, w->ino, lo, edge - lo, false);
+	if (edge < hi) {
+		w->after_off = edge > start ? edge : start;
+		w->after_len = hi - w->after_off;
+	}
+}
+
+void mmapfs_co_write(struct mmapfs_co *c, struct mmapfs_co_write *w)
 {
 	struct mmapfs_co_node *n = &c->nodes[w->node];
 	struct co_target stack[STACK_TARGETS], *t = stack;
@@ -1035,6 +1147,7 @@ void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w)
 	size_t nt = 0;
 
 	w->next = NULL;
+	w->after_len = 0;
 	if (w->len == 0)
 		return;
 	npieces = pieces_of(c, w, c->chunk, &first) +
@@ -1051,6 +1164,8 @@ void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w)
 	invalidate(c, n, w, t, nt);
 	if (t != stack)
 		free(t);
+	if (c->sync && !w->writeback)
+		drop_own(c, n, w);
 
 	/*
 	 * Out of the list before the reply, not after: once replied, the
@@ -1066,21 +1181,33 @@ void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w)
 
 void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w)
 {
-	struct mmapfs_co_node *n = &c->nodes[w->node];
-	struct mmapfs_cached_rec *r;
-	uint64_t len = 0;
+	/* The kernel unlocks the page as the reply reaches the writer.  The
+	 * next write through the entry may be in flight already: it must
+	 * see this drop (rule 8). */
+	if (w->after_len == 0)
+		return;
+	note_drop(c, w->node, w->ino);
+	drop_pages(c, w->node, w->ino, w->after_off, w->after_len, false);
+	note_drop(c, w->node, w->ino);
+}
 
-	if (!c->sync || w->len == 0)
+void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino)
+{
+	struct mmapfs_co_node *n = &c->nodes[node];
+	struct mmapfs_cached_rec *r;
+
+	if (!c->sync)
 		return;
 	pthread_mutex_lock(&n->lock);
-	r = mmapfs_cached_find(&n->set, w->ino);
-	if (r != NULL && r->drops != r->seen) {
-		r->seen = r->drops;
-		len = r->len;
-	}
+	r = mmapfs_cached_find(&n->set, ino);
+	if (r != NULL)
+		r->reads++;
 	pthread_mutex_unlock(&n->lock);
-	if (len > 0) /* rule 8 */
-		drop_pages(c, w->node, w->ino, 0, len, true);
+}
+
+void mmapfs_co_attr_sent(struct mmapfs_co *c, uint32_t node, uint64_t ino)
+{
+	note_drop(c, node, ino);
 }
 
 void mmapfs_co_inval_attr(struct mmapfs_co *c, uint64_t ino)

@@ -29,7 +29,7 @@ struct mmapfs_co {
 	struct fuse_session *se;
 	bool sync; /* drop before replying (false with -s) */
 	enum mmapfs_cache_mode mode;
-	uint32_t bound; /* records per file (-o cache_entries) */
+	uint32_t bound; /* records per mount (-o cache_entries) */
 	uint64_t page;	/* page size, the kernel's granule */
 	uint64_t chunk; /* chunk size */
 	const struct mmapfs_layout *layout;
@@ -53,14 +53,21 @@ struct mmapfs_co {
 	struct mmapfs_co_job *qhead, *qtail;
 
 	atomic_uint nconflicts; /* conflict threads running (rule 4) */
+
+	/* Records in all the files' sets (cached.h), and how many of them
+	 * are closed, so forgettable; the next file to forget from. */
+	atomic_size_t records, closed;
+	atomic_uint forget_next;
 };
 
-/* One write being made coherent, from mmapfs_co_write_begin() to
+/* One write being made coherent, from mmapfs_co_write() to
  * mmapfs_co_write_end(); lives on the writer's stack. */
 struct mmapfs_co_write {
 	uint32_t node;
 	uint64_t ino;
 	uint64_t off, len; /* written backing range */
+	bool writeback;	   /* the kernel writing back a mapping's pages */
+	uint64_t after_off, after_len; /* own page to drop after the reply */
 	/* Under the node's lock, for rule 4: */
 	uint64_t seq;	     /* registration order */
 	uint64_t blocked_on; /* inode being dropped inline, or 0 */
@@ -93,12 +100,23 @@ void mmapfs_co_released(struct mmapfs_co *c, uint32_t node, uint64_t ino);
 
 /*
  * Call after the bytes reached the mapping and before replying: drops the
- * stale pages of every alias overlapping the write.
+ * stale pages of every alias overlapping the write, and the written
+ * entry's own pages when they may have been dropped meanwhile (rule 8).
  */
-void mmapfs_co_write_begin(struct mmapfs_co *c, struct mmapfs_co_write *w);
+void mmapfs_co_write(struct mmapfs_co *c, struct mmapfs_co_write *w);
 
-/* Call after the reply to the write (rule 8). */
+/* Call after the reply to the write: the rest of rule 8. */
 void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w);
+
+/* A READ of entry `ino` of file `node` is being answered (rule 8). */
+void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino);
+
+/*
+ * The attributes of entry `ino` of file `node` are being (call before) or
+ * were just (call again after) sent to the kernel, which may drop the
+ * entry's pages when it sees the mtime move (rule 8).
+ */
+void mmapfs_co_attr_sent(struct mmapfs_co *c, uint32_t node, uint64_t ino);
 
 /*
  * A size change was noticed: drop cached attributes of `ino` now (cheap,

@@ -154,6 +154,7 @@ void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, mmapfs_errno_lib(rc));
 		return;
 	}
+	mmapfs_co_read(&fs->co, fh->id.node, fh->ino);
 	rc = fuse_reply_buf(req, v.data, v.len);
 	if (rc != 0 && rc != -ENOENT)
 		log_debug("read reply of %llu bytes at %llu failed: %s "
@@ -192,8 +193,9 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	w = (struct mmapfs_co_write){ .node = fh->id.node,
 				      .ino = ino,
 				      .off = eoff + (uint64_t)off,
-				      .len = n };
-	mmapfs_co_write_begin(&fs->co, &w);
+				      .len = n,
+				      .writeback = fi->writepage != 0 };
+	mmapfs_co_write(&fs->co, &w);
 	fuse_reply_write(req, n);
 	mmapfs_co_write_end(&fs->co, &w);
 }

@@ -326,7 +326,7 @@ void mmapfs_opts_usage(const char *prog)
 	       "the source is\n"
 	       "                           seen to change (default), or "
 	       "reread on every open\n"
-	       "    -o cache_entries=N     entries per file kept cached "
+	       "    -o cache_entries=N     entries of the mount kept cached "
 	       "(default %u)\n"
 	       "    -o follow_symlinks     follow symbolic links in a source "
 	       "directory that\n"

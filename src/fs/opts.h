@@ -22,9 +22,9 @@
 
 #define MMAPFS_DEFAULT_CHUNK (1024u * 1024u)
 #define MMAPFS_ERR_MAX 512
-/* Entries per file remembered by the cache bookkeeping (-o cache_entries);
- * beyond it the least recently closed are forgotten (cached.h). */
-#define MMAPFS_CACHE_ENTRIES 32768u
+/* Entries of the mount remembered by the cache bookkeeping
+ * (-o cache_entries); beyond it closed ones are forgotten (cached.h). */
+#define MMAPFS_CACHE_ENTRIES 65536u
 
 /* -o cache=: when an entry's cached pages are trusted. */
 enum mmapfs_cache_mode {

@@ -61,7 +61,7 @@ eq "write(2) to the backing file by another process: seen at the next open" \
 	"$(dd if="$K/chunks/2" bs=1 skip=7 count=8 status=none)" OUTSIDEW
 umount_fs "$M4" "$PID"
 
-# Only 1 entry per file remembered: the others are forgotten, and a
+# Only 1 entry of the mount remembered: the others are forgotten, and a
 # forgotten entry is dropped when it comes back.
 mount_fs "$M4" -o chunk_size=64K,cache_entries=1 "$T/kc.bin" || exit 1
 for i in 0 1 2 3; do cat "$K/pages/$i" >/dev/null; done
@@ -71,6 +71,19 @@ done
 for i in 0 1 2 3; do
 	eq "cache_entries=1: pages/$i reads the write through chunks/0" "$(head -c 10 "$K/pages/$i")" "FORGOTTEN$i"
 done
+umount_fs "$M4" "$PID"
+
+# The bound is the mount's, not each file's: entries of another file,
+# opened and closed, make the files forget in turn, so a cached entry of
+# this one is forgotten too and its pages are dropped at its next open.
+gen "$T/kc2.bin" $((4 * CH))
+mount_fs "$M4" -o chunk_size=64K,cache_entries=1 "$T/kc.bin" "$T/kc2.bin" || exit 1
+cat "$K/chunks/1" >/dev/null
+eq "cache_entries=1: an entry alone in the mount keeps its pages (fincore)" \
+	"$(fincore --bytes --noheadings --output RES "$K/chunks/1" | tr -d ' ')" "$CH"
+for i in 0 1 2 3; do cat "$M4/kc2.bin/chunks/$i" >/dev/null; done
+eq "cache_entries=1: after entries of another file, it is forgotten (fincore)" \
+	"$(fincore --bytes --noheadings --output RES "$K/chunks/1" | tr -d ' ')" 0
 umount_fs "$M4" "$PID"
 
 # Stores through another process's mapping raise no inotify event:

@@ -1,10 +1,11 @@
 /*
  * test_cached.c - the per-file set of cached entries: records found by
  * inode number before and after the table grows, stale marking, open
- * counting, and the bound that forgets the least recently closed records
- * (never open ones).  Every test also checks the set's invariants: each
- * record hashed once, the closed list well linked and holding exactly
- * the records with no open handle.
+ * counting (what open and close return), and forgetting: the least
+ * recently closed record first, never an open one, and nothing forgotten
+ * unless asked (the bound is the caller's).  Every test also checks the
+ * set's invariants: each record hashed once, the closed list well linked
+ * and holding exactly the records with no open handle.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -78,7 +79,7 @@ static struct mmapfs_cached_rec *add_open(struct mmapfs_cached *s, uint64_t ino)
 {
 	struct mmapfs_cached_rec *r = add_new(s, ino);
 
-	mmapfs_cached_open(s, r);
+	assert_true(mmapfs_cached_open(s, r)); /* added closed: first open */
 	assert_int_equal(r->opens, 1);
 	return r;
 }
@@ -94,6 +95,9 @@ static void empty_set(void **state)
 	assert_null(mmapfs_cached_find(&s, 0));
 	assert_null(mmapfs_cached_find(&s, 1));
 	assert_null(mmapfs_cached_find(&s, ino_of(3)));
+	assert_false(mmapfs_cached_forget_oldest(&s)); /* nothing to forget */
+	assert_int_equal(s.count, 0);
+	assert_int_equal(s.nbuckets, 0);
 	check_invariants(&s);
 	mmapfs_cached_destroy(&s);
 }
@@ -215,67 +219,6 @@ static void dirty_marks_stale(void **state)
 	mmapfs_cached_destroy(&s);
 }
 
-static void open_close_counting(void **state)
-{
-	struct mmapfs_cached s;
-	struct mmapfs_cached_rec *r;
-
-	(void)state;
-	mmapfs_cached_init(&s);
-	r = add_new(&s, ino_of(1));
-	mmapfs_cached_open(&s, r);
-	mmapfs_cached_open(&s, r);
-	assert_int_equal(r->opens, 2);
-	assert_null(s.oldest); /* open: not on the closed list */
-	assert_null(s.newest);
-	check_invariants(&s);
-
-	/* One handle left: kept even with a bound of 0. */
-	mmapfs_cached_close(&s, r, 0);
-	assert_ptr_equal(mmapfs_cached_find(&s, ino_of(1)), r);
-	assert_int_equal(r->opens, 1);
-	assert_null(s.oldest);
-	assert_int_equal(s.count, 1);
-	check_invariants(&s);
-
-	/* The last handle: onto the closed list, kept within the bound. */
-	mmapfs_cached_close(&s, r, 1);
-	assert_ptr_equal(mmapfs_cached_find(&s, ino_of(1)), r);
-	assert_int_equal(r->opens, 0);
-	assert_ptr_equal(s.oldest, r);
-	assert_ptr_equal(s.newest, r);
-	assert_int_equal(s.count, 1);
-	check_invariants(&s);
-	mmapfs_cached_destroy(&s);
-}
-
-static void closing_beyond_the_bound_forgets(void **state)
-{
-	struct mmapfs_cached s;
-	struct mmapfs_cached_rec *r;
-	bool added = false;
-
-	(void)state;
-	mmapfs_cached_init(&s);
-	add_open(&s, ino_of(1));
-	/* Bound 0: the record just closed goes at once (freed: not used). */
-	mmapfs_cached_close(&s, mmapfs_cached_find(&s, ino_of(1)), 0);
-	assert_null(mmapfs_cached_find(&s, ino_of(1)));
-	assert_int_equal(s.count, 0);
-	assert_null(s.oldest);
-	assert_null(s.newest);
-	check_invariants(&s);
-
-	/* A forgotten record comes back new and stale. */
-	r = mmapfs_cached_add(&s, ino_of(1), 4096, 4096, &added);
-	assert_non_null(r);
-	assert_true(added);
-	assert_true(r->stale);
-	assert_int_equal(s.count, 1);
-	check_invariants(&s);
-	mmapfs_cached_destroy(&s);
-}
-
 /* The inos in `gone` are not found, all the others of 0..n-1 are. */
 static void check_kept(const struct mmapfs_cached *s, uint64_t n,
 		       const uint64_t *gone, size_t ngone)
@@ -296,16 +239,194 @@ static void check_kept(const struct mmapfs_cached *s, uint64_t n,
 }
 
 /* Close the last handle of ino_of(i), found again by number. */
-static void close_ino(struct mmapfs_cached *s, uint64_t i, size_t bound)
+static void close_ino(struct mmapfs_cached *s, uint64_t i)
 {
 	struct mmapfs_cached_rec *r = mmapfs_cached_find(s, ino_of(i));
+	size_t count = s->count;
 
 	assert_non_null(r);
 	assert_int_equal(r->opens, 1);
-	mmapfs_cached_close(s, r, bound);
+	assert_true(mmapfs_cached_close(s, r));
+	assert_ptr_equal(s->newest, r); /* the newest end of the list */
+	assert_ptr_equal(mmapfs_cached_find(s, ino_of(i)), r); /* not freed */
+	assert_int_equal(s->count, count);
+	check_invariants(s);
 }
 
-static void bound_forgets_least_recently_closed(void **state)
+/* Forget the oldest closed record, which must be ino_of(i), and only it. */
+static void forget_expect(struct mmapfs_cached *s, uint64_t i)
+{
+	size_t count = s->count;
+
+	assert_non_null(mmapfs_cached_find(s, ino_of(i)));
+	assert_true(mmapfs_cached_forget_oldest(s));
+	assert_null(mmapfs_cached_find(s, ino_of(i)));
+	assert_int_equal(s->count, count - 1);
+	check_invariants(s);
+}
+
+/* Nothing closed: forgetting fails and changes nothing. */
+static void forget_none(struct mmapfs_cached *s)
+{
+	size_t count = s->count;
+
+	assert_false(mmapfs_cached_forget_oldest(s));
+	assert_int_equal(s->count, count);
+	assert_null(s->oldest);
+	assert_null(s->newest);
+	check_invariants(s);
+}
+
+/*
+ * The caller's bound (coherence.c): forget while over it and something
+ * is closed.  The number of records forgotten.
+ */
+static size_t forget_to_bound(struct mmapfs_cached *s, size_t bound)
+{
+	size_t n = 0;
+
+	while (s->count > bound && mmapfs_cached_forget_oldest(s))
+		n++;
+	check_invariants(s);
+	return n;
+}
+
+static void open_close_return_values(void **state)
+{
+	struct mmapfs_cached s;
+	struct mmapfs_cached_rec *r;
+
+	(void)state;
+	mmapfs_cached_init(&s);
+	r = add_new(&s, ino_of(1));
+	assert_ptr_equal(s.oldest, r); /* added: closed */
+
+	/* The first handle takes it off the closed list; nested ones not. */
+	assert_true(mmapfs_cached_open(&s, r));
+	assert_int_equal(r->opens, 1);
+	assert_null(s.oldest);
+	assert_null(s.newest);
+	check_invariants(&s);
+	assert_false(mmapfs_cached_open(&s, r));
+	assert_false(mmapfs_cached_open(&s, r));
+	assert_int_equal(r->opens, 3);
+	assert_null(s.oldest);
+	check_invariants(&s);
+
+	/* Handles left: not closed yet. */
+	assert_false(mmapfs_cached_close(&s, r));
+	assert_false(mmapfs_cached_close(&s, r));
+	assert_int_equal(r->opens, 1);
+	assert_null(s.oldest);
+	check_invariants(&s);
+
+	/* The last handle: onto the closed list, not freed. */
+	assert_true(mmapfs_cached_close(&s, r));
+	assert_int_equal(r->opens, 0);
+	assert_ptr_equal(s.oldest, r);
+	assert_ptr_equal(s.newest, r);
+	assert_ptr_equal(mmapfs_cached_find(&s, ino_of(1)), r);
+	assert_int_equal(s.count, 1);
+	check_invariants(&s);
+
+	/* Opened again: a first handle again. */
+	assert_true(mmapfs_cached_open(&s, r));
+	assert_false(mmapfs_cached_open(&s, r));
+	assert_int_equal(r->opens, 2);
+	assert_null(s.oldest);
+	check_invariants(&s);
+	mmapfs_cached_destroy(&s);
+}
+
+static void closing_without_handles_changes_nothing(void **state)
+{
+	struct mmapfs_cached s;
+	struct mmapfs_cached_rec *a, *b;
+
+	(void)state;
+	mmapfs_cached_init(&s);
+	a = add_new(&s, ino_of(0)); /* never opened */
+	b = add_open(&s, ino_of(1));
+	close_ino(&s, 1); /* closed list: a, b */
+
+	/* No count below zero, no second place on the list, no move. */
+	assert_false(mmapfs_cached_close(&s, a));
+	assert_false(mmapfs_cached_close(&s, b));
+	assert_false(mmapfs_cached_close(&s, a));
+	assert_int_equal(a->opens, 0);
+	assert_int_equal(b->opens, 0);
+	assert_ptr_equal(s.oldest, a);
+	assert_ptr_equal(s.newest, b);
+	assert_ptr_equal(a->next, b);
+	assert_int_equal(s.count, 2);
+	check_invariants(&s);
+
+	/* Still one open makes it open; one close closes it. */
+	assert_true(mmapfs_cached_open(&s, a));
+	assert_int_equal(a->opens, 1);
+	assert_true(mmapfs_cached_close(&s, a));
+	assert_ptr_equal(s.oldest, b);
+	assert_ptr_equal(s.newest, a);
+	check_invariants(&s);
+	mmapfs_cached_destroy(&s);
+}
+
+static void closing_never_forgets(void **state)
+{
+	enum { N = 100 };
+	struct mmapfs_cached s;
+
+	(void)state;
+	mmapfs_cached_init(&s);
+	for (uint64_t i = 0; i < N; i++)
+		add_open(&s, ino_of(i));
+	/* All closed: all kept, whatever the number. */
+	for (uint64_t i = 0; i < N; i++)
+		close_ino(&s, i);
+	check_kept(&s, N, NULL, 0);
+
+	/* Each closed record can be forgotten once, then none is left. */
+	for (uint64_t i = 0; i < N; i++)
+		forget_expect(&s, i);
+	assert_int_equal(s.count, 0);
+	forget_none(&s);
+	mmapfs_cached_destroy(&s);
+}
+
+static void forgotten_record_comes_back_new_and_stale(void **state)
+{
+	struct mmapfs_cached s;
+	struct mmapfs_cached_rec *r;
+	bool added = false;
+
+	(void)state;
+	mmapfs_cached_init(&s);
+	r = add_open(&s, ino_of(1));
+	r->stale = false; /* as after a drop */
+	r->epoch = 9;
+	mmapfs_cached_dirty(r);
+	r->stale = false;
+	close_ino(&s, 1);
+	forget_expect(&s, 1); /* freed: r is not used again */
+	assert_null(s.oldest);
+	assert_null(s.newest);
+
+	/* Nothing of the old record is known: new, stale, epoch 0. */
+	r = mmapfs_cached_add(&s, ino_of(1), 4096, 4096, &added);
+	assert_non_null(r);
+	assert_true(added);
+	assert_true(r->stale);
+	assert_true(r->epoch == 0);
+	assert_int_equal(r->dirtied, 0);
+	assert_int_equal(r->opens, 0);
+	assert_int_equal(s.count, 1);
+	check_invariants(&s);
+	assert_true(mmapfs_cached_open(&s, r)); /* came back closed */
+	check_invariants(&s);
+	mmapfs_cached_destroy(&s);
+}
+
+static void forgets_least_recently_closed_first(void **state)
 {
 	struct mmapfs_cached s;
 
@@ -313,17 +434,21 @@ static void bound_forgets_least_recently_closed(void **state)
 	mmapfs_cached_init(&s);
 	for (uint64_t i = 0; i < 4; i++)
 		add_open(&s, ino_of(i));
-	/* Closed in the order 2, 0, 3, 1 with a bound of 2. */
-	close_ino(&s, 2, 2); /* 4 records > 2: the only closed one goes */
+	/* Closed in the order 2, 0, 3, 1: forgotten in that order. */
+	close_ino(&s, 2);
+	close_ino(&s, 0);
+	close_ino(&s, 3);
+	close_ino(&s, 1);
+	check_kept(&s, 4, NULL, 0);
+	forget_expect(&s, 2);
 	check_kept(&s, 4, (const uint64_t[]){ 2 }, 1);
-	close_ino(&s, 0, 2); /* 3 > 2: again */
+	forget_expect(&s, 0);
 	check_kept(&s, 4, (const uint64_t[]){ 2, 0 }, 2);
-	close_ino(&s, 3, 2); /* within the bound now */
-	check_kept(&s, 4, (const uint64_t[]){ 2, 0 }, 2);
-	close_ino(&s, 1, 2);
-	check_kept(&s, 4, (const uint64_t[]){ 2, 0 }, 2);
-	assert_true(s.oldest->ino == ino_of(3));
-	assert_true(s.newest->ino == ino_of(1));
+	forget_expect(&s, 3);
+	check_kept(&s, 4, (const uint64_t[]){ 2, 0, 3 }, 3);
+	forget_expect(&s, 1);
+	check_kept(&s, 4, (const uint64_t[]){ 2, 0, 3, 1 }, 4);
+	forget_none(&s);
 	mmapfs_cached_destroy(&s);
 }
 
@@ -335,19 +460,21 @@ static void forgets_in_closing_order_not_adding_order(void **state)
 	mmapfs_cached_init(&s);
 	for (uint64_t i = 0; i < 4; i++)
 		add_open(&s, ino_of(i));
-	/* All closed within the bound, in the order 2, 0, 3, 1. */
-	close_ino(&s, 2, 4);
-	close_ino(&s, 0, 4);
-	close_ino(&s, 3, 4);
-	close_ino(&s, 1, 4);
+	/* All closed within a bound of 4, in the order 2, 0, 3, 1. */
+	close_ino(&s, 2);
+	close_ino(&s, 0);
+	close_ino(&s, 3);
+	close_ino(&s, 1);
+	assert_int_equal(forget_to_bound(&s, 4), 0);
 	check_kept(&s, 4, NULL, 0);
 
 	/*
-	 * A fifth closed with a bound of 2: the three least recently closed
+	 * A fifth closed, then a bound of 2: the three least recently closed
 	 * go (2, 0, 3), not the least recently added or opened (0, 1, 2).
 	 */
 	add_open(&s, ino_of(4));
-	close_ino(&s, 4, 2);
+	close_ino(&s, 4);
+	assert_int_equal(forget_to_bound(&s, 2), 3);
 	check_kept(&s, 5, (const uint64_t[]){ 2, 0, 3 }, 3);
 	assert_true(s.oldest->ino == ino_of(1));
 	assert_true(s.newest->ino == ino_of(4));
@@ -357,28 +484,41 @@ static void forgets_in_closing_order_not_adding_order(void **state)
 static void open_records_never_forgotten(void **state)
 {
 	struct mmapfs_cached s;
+	struct mmapfs_cached_rec *r;
 
 	(void)state;
 	mmapfs_cached_init(&s);
 	for (uint64_t i = 0; i < 10; i++)
 		add_open(&s, ino_of(i));
-	/* 10 records, bound 2: only the closed one can go. */
-	close_ino(&s, 4, 2);
-	check_kept(&s, 10, (const uint64_t[]){ 4 }, 1);
-	assert_int_equal(s.count, 9); /* above the bound, all open */
-	for (uint64_t i = 0; i < 10; i++) {
-		struct mmapfs_cached_rec *r = mmapfs_cached_find(&s, ino_of(i));
+	/* All open: nothing to forget, however far over a bound. */
+	forget_none(&s);
+	assert_int_equal(forget_to_bound(&s, 0), 0);
+	check_kept(&s, 10, NULL, 0);
 
+	/* One closed: only it goes, then nothing again. */
+	close_ino(&s, 4);
+	assert_int_equal(forget_to_bound(&s, 2), 1);
+	check_kept(&s, 10, (const uint64_t[]){ 4 }, 1);
+	forget_none(&s);
+	for (uint64_t i = 0; i < 10; i++) {
+		r = mmapfs_cached_find(&s, ino_of(i));
 		if (r != NULL)
 			assert_int_equal(r->opens, 1);
 	}
 
-	/* A record with two handles survives its first close. */
-	mmapfs_cached_open(&s, mmapfs_cached_find(&s, ino_of(7)));
-	mmapfs_cached_close(&s, mmapfs_cached_find(&s, ino_of(7)), 0);
-	assert_non_null(mmapfs_cached_find(&s, ino_of(7)));
-	assert_int_equal(mmapfs_cached_find(&s, ino_of(7))->opens, 1);
+	/* A record with two handles stays open after its first close. */
+	r = mmapfs_cached_find(&s, ino_of(7));
+	assert_false(mmapfs_cached_open(&s, r));
+	assert_false(mmapfs_cached_close(&s, r));
+	assert_int_equal(r->opens, 1);
+	forget_none(&s);
 	check_kept(&s, 10, (const uint64_t[]){ 4 }, 1);
+
+	/* Its last close makes it forgettable. */
+	close_ino(&s, 7);
+	forget_expect(&s, 7);
+	forget_none(&s);
+	check_kept(&s, 10, (const uint64_t[]){ 4, 7 }, 2);
 	mmapfs_cached_destroy(&s);
 }
 
@@ -394,7 +534,8 @@ static void added_records_count_as_closed(void **state)
 	assert_true(s.oldest->ino == ino_of(0));
 	assert_ptr_equal(s.oldest, s.newest);
 	check_invariants(&s);
-	close_ino(&s, 1, 1); /* 2 > 1: the older closed one, 0, goes */
+	close_ino(&s, 1); /* 2 > 1: the older closed one, 0, goes */
+	assert_int_equal(forget_to_bound(&s, 1), 1);
 	check_kept(&s, 2, (const uint64_t[]){ 0 }, 1);
 	mmapfs_cached_destroy(&s);
 }
@@ -409,15 +550,14 @@ static void reopening_takes_off_the_closed_list(void **state)
 	a = add_open(&s, ino_of(0));
 	b = add_open(&s, ino_of(1));
 	c = add_open(&s, ino_of(2));
-	mmapfs_cached_close(&s, a, 8);
-	mmapfs_cached_close(&s, b, 8);
-	mmapfs_cached_close(&s, c, 8);
+	close_ino(&s, 0);
+	close_ino(&s, 1);
+	close_ino(&s, 2);
 	assert_ptr_equal(s.oldest, a);
 	assert_ptr_equal(s.newest, c);
-	check_invariants(&s);
 
 	/* From the middle of the list. */
-	mmapfs_cached_open(&s, b);
+	assert_true(mmapfs_cached_open(&s, b));
 	assert_int_equal(b->opens, 1);
 	assert_ptr_equal(s.oldest, a);
 	assert_ptr_equal(a->next, c);
@@ -426,29 +566,61 @@ static void reopening_takes_off_the_closed_list(void **state)
 	check_invariants(&s);
 
 	/* From its head. */
-	mmapfs_cached_open(&s, a);
+	assert_true(mmapfs_cached_open(&s, a));
 	assert_ptr_equal(s.oldest, c);
 	assert_ptr_equal(s.newest, c);
 	check_invariants(&s);
 
+	/* From its tail, the last one: the list is empty. */
+	assert_true(mmapfs_cached_open(&s, c));
+	forget_none(&s);
+	close_ino(&s, 2);
+
 	/*
-	 * Add and close a fourth with a bound of 1: the closed ones go (c,
-	 * then the new one), the reopened ones stay although the oldest.
+	 * A fourth added and closed: the closed ones go (c, then the new
+	 * one), the reopened ones stay although closed before either.
 	 */
 	add_open(&s, ino_of(3));
-	close_ino(&s, 3, 1);
+	close_ino(&s, 3);
+	forget_expect(&s, 2);
+	forget_expect(&s, 3);
+	forget_none(&s);
 	check_kept(&s, 4, (const uint64_t[]){ 2, 3 }, 2);
 	assert_ptr_equal(mmapfs_cached_find(&s, ino_of(0)), a);
 	assert_ptr_equal(mmapfs_cached_find(&s, ino_of(1)), b);
-	assert_null(s.oldest);
-	assert_null(s.newest);
+	mmapfs_cached_destroy(&s);
+}
 
-	/* Closed again: back on the list, at its end. */
-	mmapfs_cached_close(&s, b, 8);
-	mmapfs_cached_close(&s, a, 8);
-	assert_ptr_equal(s.oldest, b);
-	assert_ptr_equal(s.newest, a);
-	check_invariants(&s);
+static void closed_again_goes_to_the_newest_end(void **state)
+{
+	struct mmapfs_cached s;
+
+	(void)state;
+	mmapfs_cached_init(&s);
+	for (uint64_t i = 0; i < 4; i++)
+		add_open(&s, ino_of(i));
+	for (uint64_t i = 0; i < 4; i++)
+		close_ino(&s, i); /* closed list: 0, 1, 2, 3 */
+
+	/* The two oldest reopened, then closed: 2, 3, 0, 1. */
+	assert_true(mmapfs_cached_open(&s, mmapfs_cached_find(&s, ino_of(0))));
+	assert_true(mmapfs_cached_open(&s, mmapfs_cached_find(&s, ino_of(1))));
+	close_ino(&s, 0);
+	close_ino(&s, 1);
+
+	/* The newest reopened and closed stays the newest: 2, 3, 0, 1. */
+	assert_true(mmapfs_cached_open(&s, mmapfs_cached_find(&s, ino_of(1))));
+	close_ino(&s, 1);
+
+	/* A middle one reopened and closed: 2, 0, 1, 3. */
+	assert_true(mmapfs_cached_open(&s, mmapfs_cached_find(&s, ino_of(3))));
+	close_ino(&s, 3);
+	forget_expect(&s, 2);
+	forget_expect(&s, 0);
+	forget_expect(&s, 1);
+	forget_expect(&s, 3);
+	forget_none(&s);
+	assert_int_equal(s.count, 0);
 	mmapfs_cached_destroy(&s);
 }
 
@@ -467,7 +639,7 @@ static void destroy_frees_everything(void **state)
 		else
 			add_open(&s, ino_of(i));
 		if (i % 3 == 1)
-			close_ino(&s, i, 1000);
+			close_ino(&s, i);
 	}
 	assert_int_equal(s.count, 1000);
 	check_invariants(&s);
@@ -492,13 +664,16 @@ int main(void)
 		cmocka_unit_test(add_then_find),
 		cmocka_unit_test(many_records_survive_growth),
 		cmocka_unit_test(dirty_marks_stale),
-		cmocka_unit_test(open_close_counting),
-		cmocka_unit_test(closing_beyond_the_bound_forgets),
-		cmocka_unit_test(bound_forgets_least_recently_closed),
+		cmocka_unit_test(open_close_return_values),
+		cmocka_unit_test(closing_without_handles_changes_nothing),
+		cmocka_unit_test(closing_never_forgets),
+		cmocka_unit_test(forgotten_record_comes_back_new_and_stale),
+		cmocka_unit_test(forgets_least_recently_closed_first),
 		cmocka_unit_test(forgets_in_closing_order_not_adding_order),
 		cmocka_unit_test(open_records_never_forgotten),
 		cmocka_unit_test(added_records_count_as_closed),
 		cmocka_unit_test(reopening_takes_off_the_closed_list),
+		cmocka_unit_test(closed_again_goes_to_the_newest_end),
 		cmocka_unit_test(destroy_frees_everything),
 	};
 
