@@ -356,17 +356,25 @@ static void drop_pages(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 			  (unsigned long long)ino, strerror(-rc));
 }
 
-/* A drop of entry `ino`'s pages begins or ends (rule 8). */
-static void note_drop(struct mmapfs_co *c, uint32_t node, uint64_t ino)
+/* Count, in entry `ino`'s record, a drop of its pages beginning or
+ * ending, or (read) a READ answered (rule 8). */
+static void note(struct mmapfs_co *c, uint32_t node, uint64_t ino, bool read)
 {
 	struct mmapfs_co_node *n = &c->nodes[node];
 	struct mmapfs_cached_rec *r;
 
 	pthread_mutex_lock(&n->lock);
 	r = mmapfs_cached_find(&n->set, ino);
-	if (r != NULL)
+	if (r != NULL && read)
+		r->reads++;
+	else if (r != NULL)
 		r->drops++;
 	pthread_mutex_unlock(&n->lock);
+}
+
+static void note_drop(struct mmapfs_co *c, uint32_t node, uint64_t ino)
+{
+	note(c, node, ino, false);
 }
 
 static void run_job(struct mmapfs_co *c, const struct mmapfs_co_job *j,
@@ -1112,8 +1120,7 @@ static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 	pthread_mutex_lock(&n->lock);
 	r = mmapfs_cached_find(&n->set, w->ino);
 	/* A page gone meanwhile is harmless unless a READ put it back. */
-	if (r != NULL && r->drops != r->seen && r->reads != r->reads_seen &&
-	    w->off >= r->off) {
+	if (r != NULL && r->drops != r->seen && r->reads != r->reads_seen) {
 		need = true;
 		start = w->off - r->off;
 		hi = start + w->len;
@@ -1193,16 +1200,8 @@ void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w)
 
 void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino)
 {
-	struct mmapfs_co_node *n = &c->nodes[node];
-	struct mmapfs_cached_rec *r;
-
-	if (!c->sync)
-		return;
-	pthread_mutex_lock(&n->lock);
-	r = mmapfs_cached_find(&n->set, ino);
-	if (r != NULL)
-		r->reads++;
-	pthread_mutex_unlock(&n->lock);
+	if (c->sync) /* rule 8 is the multi-threaded loop's */
+		note(c, node, ino, true);
 }
 
 void mmapfs_co_attr_sent(struct mmapfs_co *c, uint32_t node, uint64_t ino)
