@@ -426,19 +426,25 @@ static void forgotten_record_comes_back_new_and_stale(void **state)
 	mmapfs_cached_destroy(&s);
 }
 
+/* A new set of records 0-3, opened, then closed in the order 2, 0, 3, 1. */
+static void close_2031(struct mmapfs_cached *s)
+{
+	mmapfs_cached_init(s);
+	for (uint64_t i = 0; i < 4; i++)
+		add_open(s, ino_of(i));
+	close_ino(s, 2);
+	close_ino(s, 0);
+	close_ino(s, 3);
+	close_ino(s, 1);
+}
+
 static void forgets_least_recently_closed_first(void **state)
 {
 	struct mmapfs_cached s;
 
 	(void)state;
-	mmapfs_cached_init(&s);
-	for (uint64_t i = 0; i < 4; i++)
-		add_open(&s, ino_of(i));
-	/* Closed in the order 2, 0, 3, 1: forgotten in that order. */
-	close_ino(&s, 2);
-	close_ino(&s, 0);
-	close_ino(&s, 3);
-	close_ino(&s, 1);
+	close_2031(&s);
+	/* Forgotten in the order they were closed. */
 	check_kept(&s, 4, NULL, 0);
 	forget_expect(&s, 2);
 	check_kept(&s, 4, (const uint64_t[]){ 2 }, 1);
@@ -457,14 +463,8 @@ static void forgets_in_closing_order_not_adding_order(void **state)
 	struct mmapfs_cached s;
 
 	(void)state;
-	mmapfs_cached_init(&s);
-	for (uint64_t i = 0; i < 4; i++)
-		add_open(&s, ino_of(i));
-	/* All closed within a bound of 4, in the order 2, 0, 3, 1. */
-	close_ino(&s, 2);
-	close_ino(&s, 0);
-	close_ino(&s, 3);
-	close_ino(&s, 1);
+	close_2031(&s);
+	/* All within a bound of 4. */
 	assert_int_equal(forget_to_bound(&s, 4), 0);
 	check_kept(&s, 4, NULL, 0);
 
