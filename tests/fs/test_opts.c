@@ -27,6 +27,15 @@ static int parse(struct fuse_args *args, struct mmapfs_opts *o,
 	return mmapfs_opts_parse(args, o);
 }
 
+/* `mmapfs -o opt src mnt`, parsed. */
+static int parse_o(struct fuse_args *args, struct mmapfs_opts *o,
+		   const char *opt)
+{
+	const char *argv[] = { "mmapfs", "-o", opt, "src", "mnt", NULL };
+
+	return parse(args, o, argv);
+}
+
 static int has_arg(const struct fuse_args *a, const char *s)
 {
 	for (int i = 0; i < a->argc; i++)
@@ -161,12 +170,10 @@ static void cache_options(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[] = { "mmapfs", "-o",	cases[i].opt,
-				       "src",	 "mnt", NULL };
 		struct fuse_args args;
 		struct mmapfs_opts o;
 
-		assert_int_equal(parse(&args, &o, argv), 0);
+		assert_int_equal(parse_o(&args, &o, cases[i].opt), 0);
 		assert_int_equal(o.cache, cases[i].mode);
 		assert_true(o.cache_entries == cases[i].n);
 		assert_false(args_mention(&args, "cache"));
@@ -221,12 +228,10 @@ static void bad_cache_values(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[] = { "mmapfs", "-o",	cases[i].opt,
-				       "src",	 "mnt", NULL };
 		struct fuse_args args;
 		struct mmapfs_opts o;
 
-		if (parse(&args, &o, argv) != -1)
+		if (parse_o(&args, &o, cases[i].opt) != -1)
 			fail_msg("'%s' was accepted", cases[i].opt);
 		assert_true(o.err[0] != '\0');
 		assert_null(strchr(o.err, '\n')); /* one line */
