@@ -26,12 +26,11 @@ struct mmapfs_cached_rec {
 	uint64_t off, len; /* backing range the entry covers */
 	uint32_t opens;	   /* open handles (a mapping keeps one open) */
 	uint32_t dirtied;  /* times marked stale, to notice one during a drop */
-	uint32_t drops;	   /* drops of its pages begun or ended (rule 8) */
-	uint32_t seen;	   /* `drops` as of this entry's last own write */
-	uint32_t reads;	   /* READs answered (rule 8) */
-	uint32_t reads_seen; /* `reads` as of this entry's last own write */
-	uint64_t epoch;	     /* the file's epoch its pages reflect */
-	bool stale;	     /* its cached pages may be out of date */
+	/* Bytes of the entry READ since its last own write: [lo, hi), empty
+	 * when lo >= hi (rule 8). */
+	uint64_t read_lo, read_hi;
+	uint64_t epoch; /* the file's epoch its pages reflect */
+	bool stale;	/* its cached pages may be out of date */
 	struct mmapfs_cached_rec *hnext;       /* hash chain */
 	struct mmapfs_cached_rec *prev, *next; /* closed list, oldest first */
 };

@@ -105,25 +105,34 @@
  *     not started, and be given up on (measured: stale reads).
  *     The kernel's write-through is not atomic: it copies the bytes into
  *     the entry's page, then sends the WRITE.  A drop of that page in
- *     between, ours or the kernel's own (auto_inval_data, made from a
- *     reader after it fetched the attributes; both seen in filemap
- *     traces), lets a READ put the page back from the mapping before
- *     the WRITE reaches it, and the entry caches the bytes from before
- *     its own write.  Writes through one inode are serialised by the
- *     kernel, so "meanwhile" is "since its previous write": every drop
- *     of an entry's pages counts in its record when it begins and when
- *     it ends, and so does every reply carrying its attributes, before
- *     and after; READs answered are counted too.  A write that finds
- *     both counts moved since its previous one (a page gone meanwhile
- *     and never read back is harmless) drops the pages it covers
- *     before replying, all but a partly written last page (rule 3); that
- *     one right after the reply, so a reader may see it stale in
- *     between (not waited for on a thread of its own before the reply:
- *     a daemon killed then could never exit, that thread stuck on the
- *     lock of a page whose WRITE nobody would answer).  Writebacks of a mapping's pages are not write-through
- *     (the pages are the data, and stay under writeback until the reply:
- *     dropping them would deadlock).  Not covered: pages the kernel
- *     reclaims under memory pressure in that window.
+ *     between lets a READ put it back from the mapping before the WRITE
+ *     reaches it, and the entry caches the bytes from before its own
+ *     write.  Drops come from everywhere: ours, the kernel's own
+ *     (auto_inval_data, made by a reader after it fetched the attributes,
+ *     long after we answered; both seen in filemap traces) and reclaim,
+ *     so they are not what is watched: the READ is.  It must come after
+ *     the copy, and writes through one inode are serialised by the
+ *     kernel, so after the entry's previous write; and its bytes are
+ *     taken from the mapping after it is counted, so one counted after
+ *     this write's check reads the write's bytes.  Each entry's record
+ *     keeps the span of what was READ since its last own write; a write
+ *     overlapping it drops the pages it covers before replying.  All but
+ *     a partly written last page, which the kernel may hold locked until
+ *     the reply (rule 3): the kernel is asked to show its copy of that
+ *     one (FUSE_NOTIFY_RETRIEVE, which takes no page lock); holding the
+ *     bytes written, it is the write's own or read after them, and stays;
+ *     otherwise it cannot be the write's, so no lock of the write is in
+ *     the way, and it is dropped before the reply too.  Only when no
+ *     answer comes is it dropped after the reply, leaving a moment in
+ *     which a reader may see it stale (not dropped on a thread of its own
+ *     before the reply: a daemon killed then could never exit, that
+ *     thread stuck on the lock of a page whose WRITE nobody would
+ *     answer).  A locked last page is also safe by itself: it cannot be
+ *     dropped and read back before the reply.
+ *
+ *     Writebacks of a mapping's pages are not write-through (the
+ *     pages are the data, and stay under writeback until the reply:
+ *     dropping them would deadlock).
  *
  * Locks: the watch lock is taken before a node's lock, never after; a
  * node's lock, a conflict wait's lock and the queue lock are leaves.  No
@@ -152,6 +161,8 @@
 #define CONFLICT_THREADS 16
 /* How long a drop waits for an overlapping one of the same inode. */
 #define GATE_WAIT_MS 50
+/* How long a write waits for the kernel to show it a page (rule 8). */
+#define LOOK_WAIT_MS 1000
 /* Targets of a write planned without allocating. */
 #define STACK_TARGETS 32
 
@@ -199,6 +210,21 @@ struct co_wait {
 	struct co_conflict *pieces; /* every drop started, freed with it */
 };
 
+/*
+ * A look at the kernel's copy of part of one page of an entry (rule 8):
+ * the writer waits on it, the retrieve_reply operation answers it.
+ */
+enum look_result { LOOK_UNKNOWN, LOOK_SAME, LOOK_DIFFERS, LOOK_ABSENT };
+
+struct co_look {
+	uint64_t id; /* the cookie: a late answer finds no look */
+	const uint8_t *want;
+	size_t len;
+	bool answered;
+	enum look_result result;
+	struct co_look *next;
+};
+
 /* One conflicting drop, on a thread of its own. */
 struct co_conflict {
 	struct mmapfs_co *c;
@@ -227,6 +253,8 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 		c->nodes[i].wd = -1;
 		mmapfs_cached_init(&c->nodes[i].set);
 	}
+	pthread_mutex_init(&c->llock, NULL);
+	pthread_cond_init(&c->lcond, &mono);
 	pthread_condattr_destroy(&mono);
 	c->nnodes = tree->nnodes;
 	c->tree = tree;
@@ -356,27 +384,6 @@ static void drop_pages(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 			  (unsigned long long)ino, strerror(-rc));
 }
 
-/* Count, in entry `ino`'s record, a drop of its pages beginning or
- * ending, or (read) a READ answered (rule 8). */
-static void note(struct mmapfs_co *c, uint32_t node, uint64_t ino, bool read)
-{
-	struct mmapfs_co_node *n = &c->nodes[node];
-	struct mmapfs_cached_rec *r;
-
-	pthread_mutex_lock(&n->lock);
-	r = mmapfs_cached_find(&n->set, ino);
-	if (r != NULL && read)
-		r->reads++;
-	else if (r != NULL)
-		r->drops++;
-	pthread_mutex_unlock(&n->lock);
-}
-
-static void note_drop(struct mmapfs_co *c, uint32_t node, uint64_t ino)
-{
-	note(c, node, ino, false);
-}
-
 static void run_job(struct mmapfs_co *c, const struct mmapfs_co_job *j,
 		    bool gated)
 {
@@ -490,6 +497,8 @@ void mmapfs_co_destroy(struct mmapfs_co *c)
 	pthread_mutex_destroy(&c->wlock);
 	pthread_mutex_destroy(&c->qlock);
 	pthread_cond_destroy(&c->qcond);
+	pthread_mutex_destroy(&c->llock);
+	pthread_cond_destroy(&c->lcond);
 }
 
 /* Hand a job to the helper thread (which owns it then). */
@@ -704,8 +713,6 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	/* Unwatched (cache=open, or inotify failed): changes by others are
 	 * unseen, so every open rereads. */
 	stale = r->stale || r->epoch != epoch || atomic_load(&n->watch) != 1;
-	if (stale && c->sync)
-		r->drops++; /* a write in flight through it may need it */
 	if (!c->sync) {
 		/* Rule 5: the kernel drops them as it opens. */
 		*keep_cache = !stale;
@@ -725,7 +732,6 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	 */
 	drop_pages(c, node, ino, 0, len, true);
 	pthread_mutex_lock(&n->lock);
-	r->drops++;
 	if (r->dirtied == dirtied)
 		r->stale = false;
 	if (r->epoch < epoch)
@@ -842,7 +848,6 @@ static size_t plan_locked(struct mmapfs_co *c, struct mmapfs_co_node *n,
 			mmapfs_cached_dirty(r);
 			if (r->opens == 0 || nt == max)
 				continue;
-			r->drops++;
 			x = busy_alias(n, ino, lo, hi, c->page);
 			t[nt++] = (struct co_target){
 				.ino = ino,
@@ -894,7 +899,6 @@ static void *conflict_main(void *arg)
 	struct mmapfs_co *c = cf->c;
 
 	run_job(c, &cf->job, false);
-	note_drop(c, cf->job.node, cf->job.ino);
 	pthread_mutex_lock(&cf->wait->lock);
 	cf->wait->pending--;
 	cf->done = true;
@@ -1094,7 +1098,6 @@ static void invalidate(struct mmapfs_co *c, struct mmapfs_co_node *n,
 			drop_pages(c, me->node, t[i].ino, t[i].off, t[i].len,
 				   true);
 			set_blocked_on(n, me, 0);
-			note_drop(c, me->node, t[i].ino);
 		}
 	}
 	if (w != NULL) {
@@ -1104,11 +1107,85 @@ static void invalidate(struct mmapfs_co *c, struct mmapfs_co_node *n,
 }
 
 /*
- * Rule 8: when the written entry may have been dropped since its previous
- * write, drop the pages this write covers.  The kernel keeps at most the
- * last page of a WRITE locked until the reply, and only when the write
- * covers part of it: every other page is dropped now, before the reply;
- * a partly written last page is left in w for mmapfs_co_write_end().
+ * Compare what the kernel caches of entry `ino` over [off, off + len),
+ * inside one page, with `want`.  LOOK_UNKNOWN when no answer came (an
+ * unmount, a kernel without retrieve).
+ */
+static enum look_result look(struct mmapfs_co *c, uint64_t ino, uint64_t off,
+			     const void *want, size_t len)
+{
+	struct co_look l = { .want = want, .len = len };
+	struct timespec deadline;
+	int rc;
+
+	pthread_mutex_lock(&c->llock);
+	l.id = ++c->look_next;
+	l.next = c->looks;
+	c->looks = &l;
+	pthread_mutex_unlock(&c->llock);
+	rc = fuse_lowlevel_notify_retrieve(c->se, ino, len, (off_t)off,
+					   (void *)(uintptr_t)l.id);
+	if (rc != 0 && rc != -ENOENT)
+		log_debug("looking at a page of inode %llu: %s",
+			  (unsigned long long)ino, strerror(-rc));
+	deadline_in(CLOCK_MONOTONIC, LOOK_WAIT_MS, &deadline);
+	pthread_mutex_lock(&c->llock);
+	if (rc == -ENOENT) { /* the kernel has no such inode cached */
+		l.answered = true;
+		l.result = LOOK_ABSENT;
+	}
+	while (rc == 0 && !l.answered &&
+	       pthread_cond_timedwait(&c->lcond, &c->llock, &deadline) == 0)
+		;
+	for (struct co_look **pp = &c->looks; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == &l) {
+			*pp = l.next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->llock);
+	return l.answered ? l.result : LOOK_UNKNOWN;
+}
+
+void mmapfs_co_retrieved(struct mmapfs_co *c, void *cookie,
+			 struct fuse_bufvec *bufv)
+{
+	uint64_t id = (uintptr_t)cookie;
+	size_t have = fuse_buf_size(bufv);
+	uint8_t *got = have > 0 ? malloc(have) : NULL;
+	struct fuse_bufvec dst = FUSE_BUFVEC_INIT(have);
+	struct co_look *l;
+
+	/* The bytes may sit in a pipe: copy them out first. */
+	dst.buf[0].mem = got;
+	if (got != NULL && fuse_buf_copy(&dst, bufv, 0) != (ssize_t)have) {
+		free(got);
+		got = NULL;
+	}
+	pthread_mutex_lock(&c->llock);
+	for (l = c->looks; l != NULL && l->id != id; l = l->next)
+		;
+	if (l != NULL && have < l->len) {
+		l->answered = true;
+		l->result = LOOK_ABSENT; /* the page is not cached */
+	} else if (l != NULL && got != NULL) {
+		l->answered = true;
+		l->result = memcmp(got, l->want, l->len) == 0 ? LOOK_SAME
+							      : LOOK_DIFFERS;
+	}
+	pthread_cond_broadcast(&c->lcond);
+	pthread_mutex_unlock(&c->llock);
+	free(got);
+}
+
+/*
+ * Rule 8: when the written entry answered a READ over the pages this
+ * write covers since its previous write, drop those pages, before the
+ * reply.  All but the last one, which the kernel keeps locked until the
+ * reply when the write covers part of it and it was not uptodate: that
+ * one is looked at first, and dropped only if it does not hold the bytes
+ * written (then it is not the write's, so not locked by it).  When the
+ * kernel does not tell, it is dropped after the reply, in w.
  */
 static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 		     struct mmapfs_co_write *w)
@@ -1119,15 +1196,12 @@ static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 
 	pthread_mutex_lock(&n->lock);
 	r = mmapfs_cached_find(&n->set, w->ino);
-	/* A page gone meanwhile is harmless unless a READ put it back. */
-	if (r != NULL && r->drops != r->seen && r->reads != r->reads_seen) {
-		need = true;
+	if (r != NULL) {
 		start = w->off - r->off;
 		hi = start + w->len;
-	}
-	if (r != NULL) {
-		r->seen = r->drops;
-		r->reads_seen = r->reads;
+		page_span(start, hi, c->page, &lo, &edge);
+		need = r->read_lo < edge && lo < r->read_hi;
+		r->read_lo = r->read_hi = 0;
 	}
 	pthread_mutex_unlock(&n->lock);
 	if (!need)
@@ -1140,9 +1214,21 @@ static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 	lo = round_down(start, c->page);
 	if (edge > lo)
 		drop_pages(c, w->node, w->ino, lo, edge - lo, false);
-	if (edge < hi) {
-		w->after_off = edge > start ? edge : start;
-		w->after_len = hi - w->after_off;
+	if (edge == hi)
+		return;
+	lo = edge > start ? edge : start;
+	switch (look(c, w->ino, lo, (const uint8_t *)w->data + (lo - start),
+		     hi - lo)) {
+	case LOOK_SAME:
+	case LOOK_ABSENT:
+		break; /* nothing stale cached */
+	case LOOK_DIFFERS:
+		drop_pages(c, w->node, w->ino, lo, hi - lo, false);
+		break;
+	case LOOK_UNKNOWN:
+		w->after_off = lo;
+		w->after_len = hi - lo;
+		break;
 	}
 }
 
@@ -1191,22 +1277,29 @@ void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w)
 	/* The kernel unlocks the page as the reply reaches the writer.  The
 	 * next write through the entry may be in flight already: it must
 	 * see this drop (rule 8). */
-	if (w->after_len == 0)
+	if (w->after_len != 0)
+		drop_pages(c, w->node, w->ino, w->after_off, w->after_len,
+			   false);
+}
+
+void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+		    uint64_t off, uint64_t len)
+{
+	struct mmapfs_co_node *n = &c->nodes[node];
+	struct mmapfs_cached_rec *r;
+
+	if (!c->sync || len == 0) /* rule 8 is the multi-threaded loop's */
 		return;
-	note_drop(c, w->node, w->ino);
-	drop_pages(c, w->node, w->ino, w->after_off, w->after_len, false);
-	note_drop(c, w->node, w->ino);
-}
-
-void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino)
-{
-	if (c->sync) /* rule 8 is the multi-threaded loop's */
-		note(c, node, ino, true);
-}
-
-void mmapfs_co_attr_sent(struct mmapfs_co *c, uint32_t node, uint64_t ino)
-{
-	note_drop(c, node, ino);
+	pthread_mutex_lock(&n->lock);
+	r = mmapfs_cached_find(&n->set, ino);
+	if (r != NULL && r->read_lo >= r->read_hi) {
+		r->read_lo = off;
+		r->read_hi = off + len;
+	} else if (r != NULL) {
+		r->read_lo = off < r->read_lo ? off : r->read_lo;
+		r->read_hi = off + len > r->read_hi ? off + len : r->read_hi;
+	}
+	pthread_mutex_unlock(&n->lock);
 }
 
 void mmapfs_co_inval_attr(struct mmapfs_co *c, uint64_t ino)

@@ -24,6 +24,8 @@
 struct fuse_session;
 struct mmapfs_co_node;
 struct mmapfs_co_job;
+struct co_look;
+struct fuse_bufvec;
 
 struct mmapfs_co {
 	struct fuse_session *se;
@@ -54,6 +56,12 @@ struct mmapfs_co {
 
 	atomic_uint nconflicts; /* conflict threads running (rule 4) */
 
+	/* Looks at the kernel's copy of a written page (rule 8). */
+	pthread_mutex_t llock;
+	pthread_cond_t lcond;
+	struct co_look *looks;
+	uint64_t look_next;
+
 	/* Records in all the files' sets (cached.h), and how many of them
 	 * are closed, so forgettable; the next file to forget from. */
 	atomic_size_t records, closed;
@@ -66,6 +74,7 @@ struct mmapfs_co_write {
 	uint32_t node;
 	uint64_t ino;
 	uint64_t off, len; /* written backing range */
+	const void *data;  /* the bytes written, as the kernel sent them */
 	bool writeback;	   /* the kernel writing back a mapping's pages */
 	uint64_t after_off, after_len; /* own page to drop after the reply */
 	/* Under the node's lock, for rule 4: */
@@ -108,15 +117,20 @@ void mmapfs_co_write(struct mmapfs_co *c, struct mmapfs_co_write *w);
 /* Call after the reply to the write: the rest of rule 8. */
 void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w);
 
-/* A READ of entry `ino` of file `node` is being answered (rule 8). */
-void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino);
+/*
+ * A READ of [off, off + len) of entry `ino` (relative to the entry) of
+ * file `node` is about to be answered: call before its bytes are taken
+ * from the mapping (rule 8).
+ */
+void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+		    uint64_t off, uint64_t len);
 
 /*
- * The attributes of entry `ino` of file `node` are being (call before) or
- * were just (call again after) sent to the kernel, which may drop the
- * entry's pages when it sees the mtime move (rule 8).
+ * The kernel's answer to a look at one of its pages (the retrieve_reply
+ * operation, rule 8): `cookie` as it was given, `bufv` the bytes it has.
  */
-void mmapfs_co_attr_sent(struct mmapfs_co *c, uint32_t node, uint64_t ino);
+void mmapfs_co_retrieved(struct mmapfs_co *c, void *cookie,
+			 struct fuse_bufvec *bufv);
 
 /*
  * A size change was noticed: drop cached attributes of `ino` now (cheap,

@@ -90,6 +90,11 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 	fs->name_timeout = NAME_TIMEOUT;
 	fs->attr_timeout = ATTR_TIMEOUT;
 	fs->root_st = *root_st;
+	/* For the tests of coherence.c, rule 8: widens the window in which
+	 * the kernel holds a written page the mapping does not have yet. */
+	if (getenv("MMAPFS_TEST_WRITE_DELAY_MS") != NULL)
+		fs->test_write_delay_ms = (unsigned)strtoul(
+			getenv("MMAPFS_TEST_WRITE_DELAY_MS"), NULL, 10);
 	if (realpath(o->mountpoint, fs->mnt_real) == NULL) {
 		log_err("mountpoint '%s': %s", o->mountpoint, strerror(errno));
 		return -1;

@@ -56,6 +56,7 @@ const struct fuse_lowlevel_ops mmapfs_ops = {
 	.open = mmapfs_op_open,
 	.read = mmapfs_op_read,
 	.write = mmapfs_op_write,
+	.retrieve_reply = mmapfs_op_retrieve_reply,
 	.flush = mmapfs_op_flush,
 	.fsync = mmapfs_op_fsync,
 	.release = mmapfs_op_release,

@@ -69,6 +69,8 @@ void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi);
 void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi);
+void mmapfs_op_retrieve_reply(fuse_req_t req, void *cookie, fuse_ino_t ino,
+			      off_t offset, struct fuse_bufvec *bufv);
 void mmapfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void mmapfs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi);

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "ops.h"
@@ -154,7 +155,7 @@ void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, mmapfs_errno_lib(rc));
 		return;
 	}
-	mmapfs_co_read(&fs->co, fh->id.node, fh->ino);
+	mmapfs_co_read(&fs->co, fh->id.node, fh->ino, (uint64_t)off, v.len);
 	rc = fuse_reply_buf(req, v.data, v.len);
 	if (rc != 0 && rc != -ENOENT)
 		log_debug("read reply of %llu bytes at %llu failed: %s "
@@ -185,6 +186,8 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	}
 	/* Never past the entry's end: the part that fits, a short count. */
 	n = elen - (uint64_t)off < size ? elen - (uint64_t)off : size;
+	if (fs->test_write_delay_ms != 0)
+		usleep(fs->test_write_delay_ms * 1000u);
 	rc = mmapio_write(fh->mf, eoff + (uint64_t)off, buf, n);
 	if (rc != 0) {
 		fuse_reply_err(req, mmapfs_errno_lib(rc));
@@ -194,10 +197,25 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 				      .ino = ino,
 				      .off = eoff + (uint64_t)off,
 				      .len = n,
+				      .data = buf,
 				      .writeback = fi->writepage != 0 };
 	mmapfs_co_write(&fs->co, &w);
 	fuse_reply_write(req, n);
+	if (fs->test_write_delay_ms != 0)
+		usleep(fs->test_write_delay_ms * 1000u);
 	mmapfs_co_write_end(&fs->co, &w);
+}
+
+/* The kernel showed us pages we asked to see (coherence.c, rule 8). */
+void mmapfs_op_retrieve_reply(fuse_req_t req, void *cookie, fuse_ino_t ino,
+			      off_t offset, struct fuse_bufvec *bufv)
+{
+	struct mmapfs *fs = fs_of(req);
+
+	(void)ino;
+	(void)offset;
+	mmapfs_co_retrieved(&fs->co, cookie, bufv);
+	fuse_reply_none(req);
 }
 
 void mmapfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

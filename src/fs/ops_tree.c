@@ -55,28 +55,6 @@ static int decode(struct mmapfs *fs, fuse_ino_t ino, struct mmapfs_ino *id)
 	return mmapfs_ino_decode(&fs->layout, ino, id);
 }
 
-/*
- * Reply with an entry (e) or attributes (st).  The kernel drops an
- * entry's pages when it sees its mtime move: the written entry may need
- * its own pages dropped again (coherence.c, rule 8).
- */
-static void reply_attr(struct mmapfs *fs, fuse_req_t req,
-		       const struct mmapfs_ino *id,
-		       const struct fuse_entry_param *e, const struct stat *st)
-{
-	bool entry = mmapfs_kind_is_entry(id->kind);
-	uint64_t ino = mmapfs_ino_encode(&fs->layout, id);
-
-	if (entry)
-		mmapfs_co_attr_sent(&fs->co, id->node, ino);
-	if (e != NULL)
-		fuse_reply_entry(req, e);
-	else
-		fuse_reply_attr(req, st, fs->attr_timeout);
-	if (entry)
-		mmapfs_co_attr_sent(&fs->co, id->node, ino);
-}
-
 void mmapfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct mmapfs *fs = fs_of(req);
@@ -101,7 +79,7 @@ void mmapfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	e.attr_timeout = fs->attr_timeout;
 	e.entry_timeout = mmapfs_kind_is_entry(child.kind) ? fs->entry_timeout
 							   : fs->name_timeout;
-	reply_attr(fs, req, &child, &e, NULL);
+	fuse_reply_entry(req, &e);
 }
 
 void mmapfs_op_getattr(fuse_req_t req, fuse_ino_t ino,
@@ -122,7 +100,7 @@ void mmapfs_op_getattr(fuse_req_t req, fuse_ino_t ino,
 	if (err != 0)
 		fuse_reply_err(req, err);
 	else
-		reply_attr(fs, req, &id, NULL, &st);
+		fuse_reply_attr(req, &st, fs->attr_timeout);
 }
 
 /* What a directory lists at one position. */

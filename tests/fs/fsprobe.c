@@ -17,6 +17,10 @@
  *   fsprobe fill FILE BYTE [fsync]      overwrite FILE with BYTE
  *   fsprobe truncread ENTRY BACKING SIZE  truncate under an open entry:
  *                                       its reads give EIO or 0 bytes
+ *   fsprobe ownrace ENTRY BACKING OFF LEN DELAYMS
+ *                                       a write's own page dropped and
+ *                                       read back before the write
+ *                                       reaches the daemon's mapping
  *   fsprobe stress DIR CHUNKS PPC THREADS ROUNDS
  *                                       random writes and checked reads
  *                                       through every alias (see below)
@@ -774,6 +778,129 @@ static int cmd_stress(int argc, char **argv)
 	return errs ? 1 : 0;
 }
 
+/*
+ * ownrace ENTRY BACKING OFF LEN DELAYMS: against a daemon that holds
+ * every WRITE DELAYMS before it reaches the mapping
+ * (MMAPFS_TEST_WRITE_DELAY_MS), the page the kernel already copied the
+ * write into is dropped and read back from the mapping meanwhile, the way
+ * a reader does it: the backing file's mtime moves, a stat of ENTRY makes
+ * the kernel fetch the attributes and drop the entry's pages
+ * (auto_inval_data).  Once the write returned, ENTRY must read what it
+ * wrote (coherence.c, rule 8).
+ */
+struct ownrace {
+	int fd;
+	off_t off;
+	size_t len;
+	const uint8_t *data;
+	ssize_t done;
+	int err;
+};
+
+static void *ownrace_writer(void *arg)
+{
+	struct ownrace *o = arg;
+
+	o->done = pwrite(o->fd, o->data, o->len, o->off);
+	o->err = errno;
+	return NULL;
+}
+
+static int cmd_ownrace(int argc, char **argv)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct ownrace o = { 0 };
+	struct timespec mtime[2] = { { .tv_nsec = UTIME_OMIT }, { 0 } };
+	struct statx stx;
+	uint8_t *old, *data, *back;
+	unsigned delay_ms;
+	off_t poff;
+	pthread_t t;
+	int rc = 1, hit = 0;
+
+	if (argc != 5)
+		return fail("usage: ownrace ENTRY BACKING OFF LEN DELAYMS");
+	o.off = strtoll(argv[2], NULL, 0);
+	o.len = strtoul(argv[3], NULL, 0);
+	delay_ms = (unsigned)strtoul(argv[4], NULL, 0);
+	poff = o.off - o.off % page;
+	old = malloc(o.len + page);
+	data = malloc(o.len);
+	back = malloc(o.len + page);
+	o.fd = open(argv[0], O_RDWR);
+	if (old == NULL || data == NULL || back == NULL || o.fd < 0) {
+		rc = fail("open %s: %s", argv[0], strerror(errno));
+		goto out;
+	}
+	o.data = data;
+	/* Until the window was really hit: the page read back in it held
+	 * the bytes from before the write. */
+	for (int round = 0; round < 5 && !hit; round++) {
+		/* The pages are cached and uptodate, the written bytes new. */
+		if (pread(o.fd, old, o.len + (o.off - poff), poff) !=
+		    (ssize_t)(o.len + (o.off - poff))) {
+			rc = fail("pread %s: %s", argv[0], strerror(errno));
+			goto out;
+		}
+		for (size_t i = 0; i < o.len; i++)
+			data[i] = (uint8_t)(old[o.off - poff + i] ^
+					    (0x5a + round));
+		if (pthread_create(&t, NULL, ownrace_writer, &o) != 0) {
+			rc = fail("pthread_create failed");
+			goto out;
+		}
+		usleep(delay_ms * 1000u / 4);
+		mtime[1].tv_sec = (time_t)(1000000000 + 1000 * round);
+		if (utimensat(AT_FDCWD, argv[1], mtime, 0) != 0 ||
+		    statx(AT_FDCWD, argv[0], AT_STATX_FORCE_SYNC, STATX_MTIME,
+			  &stx) != 0) {
+			rc = fail("moving the mtime of %s: %s", argv[1],
+				  strerror(errno));
+			pthread_join(t, NULL);
+			goto out;
+		}
+		if (pread(o.fd, back, o.len, o.off) == (ssize_t)o.len &&
+		    memcmp(back, old + (o.off - poff), o.len) == 0)
+			hit = 1;
+		pthread_join(t, NULL);
+		if (o.done != (ssize_t)o.len) {
+			rc = fail("pwrite %s: %zd of %zu (%s)", argv[0], o.done,
+				  o.len, strerror(o.err));
+			goto out;
+		}
+		if (pread(o.fd, back, o.len, o.off) != (ssize_t)o.len) {
+			rc = fail("pread %s: %s", argv[0], strerror(errno));
+			goto out;
+		}
+		for (size_t i = 0; i < o.len; i++) {
+			if (back[i] != data[i]) {
+				rc = fail("%s read back %s bytes at %lld right "
+					  "after its own write of %zu bytes "
+					  "there: 0x%02x, wrote 0x%02x",
+					  argv[0],
+					  back[i] == old[o.off - poff + i]
+						  ? "the old"
+						  : "wrong",
+					  (long long)o.off + (long long)i,
+					  o.len, back[i], data[i]);
+				goto out;
+			}
+		}
+	}
+	rc = hit ? 0
+		 : fail("%s: never read the page back before the write "
+			"reached the mapping (is MMAPFS_TEST_WRITE_DELAY_MS "
+			"set for the daemon?)",
+			argv[0]);
+out:
+	if (o.fd >= 0)
+		close(o.fd);
+	free(old);
+	free(data);
+	free(back);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -785,7 +912,7 @@ int main(int argc, char **argv)
 		{ "race", cmd_race },	      { "seekdir", cmd_seekdir },
 		{ "fill", cmd_fill },	      { "mmapwrite", cmd_mmapwrite },
 		{ "span", cmd_span },	      { "truncread", cmd_truncread },
-		{ "stress", cmd_stress },
+		{ "stress", cmd_stress },     { "ownrace", cmd_ownrace },
 	};
 
 	if (argc < 2)

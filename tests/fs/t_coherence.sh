@@ -112,3 +112,21 @@ printf 'HARDLINK' | dd of="$M4/hl/a/pages/0" conv=notrunc status=none
 eq "a write through one name of a hard-linked file is seen through the other at its next open" \
 	"$(head -c 8 "$M4/hl/b/chunks/0")" HARDLINK
 umount_fs "$M4" "$PID"
+
+# A write's own pages (coherence.c, rule 8): the kernel copies a write into
+# the writer's page before it sends the WRITE.  With every WRITE held
+# 400 ms by the daemon (its test hook), the probe drops that page and
+# reads it back from the mapping in between; once the write returned, the
+# writer must read what it wrote.  Whole pages are dropped before the
+# reply; a partly written last page is looked at (FUSE_NOTIFY_RETRIEVE).
+MD="$T/mnt.delay"
+MMAPFS_TEST_WRITE_DELAY_MS=400 mount_fs "$MD" -o chunk_size=64K "$T/data.bin" || exit 1
+check "own page dropped and read back during the write: whole pages" \
+	timeout 60 "$FSPROBE" ownrace "$MD/data.bin/chunks/0" "$T/data.bin" "$PAGE" $((2 * PAGE)) 400
+check "own page dropped and read back during the write: inside one page" \
+	timeout 60 "$FSPROBE" ownrace "$MD/data.bin/chunks/0" "$T/data.bin" $((2 * PAGE + 100)) 50 400
+check "own page dropped and read back during the write: across two pages, both partial" \
+	timeout 60 "$FSPROBE" ownrace "$MD/data.bin/chunks/1" "$T/data.bin" $((PAGE + 100)) "$PAGE" 400
+check "own page dropped and read back during the write: through pages/N" \
+	timeout 60 "$FSPROBE" ownrace "$MD/data.bin/pages/5" "$T/data.bin" 10 100 400
+umount_fs "$MD" "$PID"
