@@ -1125,9 +1125,6 @@ static enum look_result look(struct mmapfs_co *c, uint64_t ino, uint64_t off,
 	pthread_mutex_unlock(&c->llock);
 	rc = fuse_lowlevel_notify_retrieve(c->se, ino, len, (off_t)off,
 					   (void *)(uintptr_t)l.id);
-	if (rc != 0 && rc != -ENOENT)
-		log_debug("looking at a page of inode %llu: %s",
-			  (unsigned long long)ino, strerror(-rc));
 	deadline_in(CLOCK_MONOTONIC, LOOK_WAIT_MS, &deadline);
 	pthread_mutex_lock(&c->llock);
 	if (rc == -ENOENT) { /* the kernel has no such inode cached */
@@ -1144,6 +1141,11 @@ static enum look_result look(struct mmapfs_co *c, uint64_t ino, uint64_t off,
 		}
 	}
 	pthread_mutex_unlock(&c->llock);
+	if (!l.answered || l.result == LOOK_UNKNOWN)
+		log_warn("the kernel did not show a written page of inode %llu "
+			 "(%s): it is dropped after the reply",
+			 (unsigned long long)ino,
+			 rc != 0 ? strerror(-rc) : "no answer");
 	return l.answered ? l.result : LOOK_UNKNOWN;
 }
 
@@ -1165,13 +1167,16 @@ void mmapfs_co_retrieved(struct mmapfs_co *c, void *cookie,
 	pthread_mutex_lock(&c->llock);
 	for (l = c->looks; l != NULL && l->id != id; l = l->next)
 		;
-	if (l != NULL && have < l->len) {
+	if (l != NULL) {
 		l->answered = true;
-		l->result = LOOK_ABSENT; /* the page is not cached */
-	} else if (l != NULL && got != NULL) {
-		l->answered = true;
-		l->result = memcmp(got, l->want, l->len) == 0 ? LOOK_SAME
-							      : LOOK_DIFFERS;
+		if (have < l->len)
+			l->result = LOOK_ABSENT; /* the page is not cached */
+		else if (got == NULL)
+			l->result = LOOK_UNKNOWN; /* out of memory */
+		else if (memcmp(got, l->want, l->len) == 0)
+			l->result = LOOK_SAME;
+		else
+			l->result = LOOK_DIFFERS;
 	}
 	pthread_cond_broadcast(&c->lcond);
 	pthread_mutex_unlock(&c->llock);

@@ -14,7 +14,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "log.h"
 #include "ops.h"
@@ -166,6 +166,17 @@ void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	mmapio_view_release(&v);
 }
 
+/* The test hook of fs.h: hold a WRITE (coherence.c, rule 8). */
+static void test_delay(const struct mmapfs *fs)
+{
+	struct timespec t = { .tv_sec = fs->test_write_delay_ms / 1000,
+			      .tv_nsec = fs->test_write_delay_ms % 1000 *
+					 1000000L };
+
+	if (fs->test_write_delay_ms != 0)
+		nanosleep(&t, NULL);
+}
+
 void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
@@ -186,8 +197,7 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	}
 	/* Never past the entry's end: the part that fits, a short count. */
 	n = elen - (uint64_t)off < size ? elen - (uint64_t)off : size;
-	if (fs->test_write_delay_ms != 0)
-		usleep(fs->test_write_delay_ms * 1000u);
+	test_delay(fs);
 	rc = mmapio_write(fh->mf, eoff + (uint64_t)off, buf, n);
 	if (rc != 0) {
 		fuse_reply_err(req, mmapfs_errno_lib(rc));
@@ -201,8 +211,7 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 				      .writeback = fi->writepage != 0 };
 	mmapfs_co_write(&fs->co, &w);
 	fuse_reply_write(req, n);
-	if (fs->test_write_delay_ms != 0)
-		usleep(fs->test_write_delay_ms * 1000u);
+	test_delay(fs);
 	mmapfs_co_write_end(&fs->co, &w);
 }
 
