@@ -49,7 +49,7 @@ else
 	export FSPROBE="$builddir/tests/fs/fsprobe"
 	export HARD_BIN="$builddir/tests/hardening"
 
-	# Shares of the time: the exerciser (two runs) 40 %, the churn 20 %, the
+	# Shares of the time: the exerciser (three runs) 60 %, the churn 20 %, the
 	# crash trials at least 100 of them (about 1.4 s each), the rest once.
 	export HARDENING_EXERCISE_SECONDS=$((secs * 20 / 100))
 	export HARDENING_EXERCISE_OPS=rlwmfcb # every kind, reopening too

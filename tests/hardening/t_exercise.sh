@@ -13,12 +13,9 @@
 . "$(dirname "$0")/../fs/lib.sh"
 
 SECS=${HARDENING_EXERCISE_SECONDS:-10}
-# Operation kinds (exercise.c -o).  mmap loads and stores ('l', 'm') and
-# reopening ('c') are left out by default: an entry opened and mapped
-# after a write through an alias can still show a stale page (open bug;
-# t_reopen.sh runs that mix and reports SKIP while it reproduces; the soak
-# runs it too).
-OPS=${HARDENING_EXERCISE_OPS:-rwfb}
+# Operation kinds (exercise.c -o): all of them, mmap loads and stores and
+# reopening included (the soak sets the same).
+OPS=${HARDENING_EXERCISE_OPS:-rlwmfcb}
 EXTRA=${HARDENING_EXTRA_OPTS:-}
 
 # run CHUNK OPTIONS [SIZE]: one mount, one exerciser run (and, for the
