@@ -118,17 +118,21 @@
  *     keeps the span of what was READ since its last own write; a write
  *     overlapping it drops the pages it covers before replying.  All but
  *     a partly written last page, which the kernel may hold locked until
- *     the reply (rule 3): the kernel is asked to show its copy of that
- *     one (FUSE_NOTIFY_RETRIEVE, which takes no page lock); holding the
- *     bytes written, it is the write's own or read after them, and stays;
- *     otherwise it cannot be the write's, so no lock of the write is in
- *     the way, and it is dropped before the reply too.  Only when no
- *     answer comes is it dropped after the reply, leaving a moment in
- *     which a reader may see it stale (not dropped on a thread of its own
- *     before the reply: a daemon killed then could never exit, that
- *     thread stuck on the lock of a page whose WRITE nobody would
- *     answer).  A locked last page is also safe by itself: it cannot be
- *     dropped and read back before the reply.
+ *     the reply (rule 3).
+ *     The kernel is asked to show its copy of that page
+ *     (FUSE_NOTIFY_RETRIEVE, which takes no page lock): holding the bytes
+ *     written, it is the write's own or read after them, and stays;
+ *     holding others, it cannot be the write's, and is dropped before the
+ *     reply too.  The kernel shows uptodate pages only (a 2026 fix), so a
+ *     page being filled by a READ looks absent: when a READ of it is being
+ *     answered, the write waits for that READ and looks again.  Not shown
+ *     then, it is absent, or the write's own not uptodate page (safe: no
+ *     READ can fill it before the reply), or a READ's counted after the
+ *     check, which takes the new bytes.  Only when no answer
+ *     comes is it dropped after the reply, leaving a moment in which a
+ *     reader may see it stale (not dropped on a thread of its own before
+ *     the reply: a daemon killed then could never exit, that thread stuck
+ *     on the lock of a page whose WRITE nobody would answer).
  *
  *     Writebacks of a mapping's pages are not write-through (the
  *     pages are the data, and stay under writeback until the reply:
@@ -178,6 +182,8 @@ struct mmapfs_co_node {
 	struct mmapfs_cached set;
 	struct co_gate *gates;
 	struct mmapfs_co_write *writes; /* in flight */
+	struct mmapfs_co_read *reads;	/* being answered (rule 8) */
+	pthread_cond_t read_cond;	/* one of them was answered */
 	uint64_t next_seq;
 	uint64_t epoch; /* outside changes seen (rule 7) */
 	/* Under the watch lock: */
@@ -250,6 +256,7 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 	for (uint32_t i = 0; i < tree->nnodes; i++) {
 		pthread_mutex_init(&c->nodes[i].lock, NULL);
 		pthread_cond_init(&c->nodes[i].gate_cond, &mono);
+		pthread_cond_init(&c->nodes[i].read_cond, &mono);
 		c->nodes[i].wd = -1;
 		mmapfs_cached_init(&c->nodes[i].set);
 	}
@@ -485,6 +492,7 @@ void mmapfs_co_destroy(struct mmapfs_co *c)
 	for (uint32_t i = 0; i < c->nnodes; i++) {
 		pthread_mutex_destroy(&c->nodes[i].lock);
 		pthread_cond_destroy(&c->nodes[i].gate_cond);
+		pthread_cond_destroy(&c->nodes[i].read_cond);
 		mmapfs_cached_destroy(&c->nodes[i].set);
 	}
 	free(c->nodes);
@@ -1183,6 +1191,36 @@ void mmapfs_co_retrieved(struct mmapfs_co *c, void *cookie,
 	free(got);
 }
 
+/* Is a READ of entry `ino` over [lo, hi) being answered?  Under the
+ * node's lock. */
+static bool reading_locked(const struct mmapfs_co_node *n, uint64_t ino,
+			   uint64_t lo, uint64_t hi)
+{
+	for (const struct mmapfs_co_read *rd = n->reads; rd != NULL;
+	     rd = rd->next)
+		if (rd->ino == ino && rd->off < hi && lo < rd->off + rd->len)
+			return true;
+	return false;
+}
+
+/* Wait (bounded) until no READ of entry `ino` over [lo, hi) is being
+ * answered; false if one was. */
+static bool wait_reads(struct mmapfs_co_node *n, uint64_t ino, uint64_t lo,
+		       uint64_t hi)
+{
+	struct timespec deadline;
+	bool was;
+
+	deadline_in(CLOCK_MONOTONIC, LOOK_WAIT_MS, &deadline);
+	pthread_mutex_lock(&n->lock);
+	was = reading_locked(n, ino, lo, hi);
+	while (reading_locked(n, ino, lo, hi) &&
+	       pthread_cond_timedwait(&n->read_cond, &n->lock, &deadline) == 0)
+		;
+	pthread_mutex_unlock(&n->lock);
+	return was;
+}
+
 /*
  * Rule 8: when the written entry answered a READ over the pages this
  * write covers since its previous write, drop those pages, before the
@@ -1197,6 +1235,8 @@ static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 {
 	struct mmapfs_cached_rec *r;
 	uint64_t start = 0, hi = 0, lo, edge;
+	const uint8_t *want;
+	enum look_result res;
 	bool need = false;
 
 	pthread_mutex_lock(&n->lock);
@@ -1222,8 +1262,13 @@ static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 	if (edge == hi)
 		return;
 	lo = edge > start ? edge : start;
-	switch (look(c, w->ino, lo, (const uint8_t *)w->data + (lo - start),
-		     hi - lo)) {
+	want = (const uint8_t *)w->data + (lo - start);
+	res = look(c, w->ino, lo, want, hi - lo);
+	/* Not shown because a READ of it is being answered: look again
+	 * once that READ put its bytes in. */
+	if (res == LOOK_ABSENT && wait_reads(n, w->ino, lo, hi))
+		res = look(c, w->ino, lo, want, hi - lo);
+	switch (res) {
 	case LOOK_SAME:
 	case LOOK_ABSENT:
 		break; /* nothing stale cached */
@@ -1287,23 +1332,47 @@ void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w)
 			   false);
 }
 
-void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino,
-		    uint64_t off, uint64_t len)
+void mmapfs_co_read(struct mmapfs_co *c, uint32_t node,
+		    struct mmapfs_co_read *rd)
 {
 	struct mmapfs_co_node *n = &c->nodes[node];
 	struct mmapfs_cached_rec *r;
+	uint64_t hi = rd->off + rd->len;
 
-	if (!c->sync || len == 0) /* rule 8 is the multi-threaded loop's */
+	rd->listed = false;
+	if (!c->sync || rd->len == 0) /* rule 8 is the multi-threaded loop's */
 		return;
 	pthread_mutex_lock(&n->lock);
-	r = mmapfs_cached_find(&n->set, ino);
+	r = mmapfs_cached_find(&n->set, rd->ino);
 	if (r != NULL && r->read_lo >= r->read_hi) {
-		r->read_lo = off;
-		r->read_hi = off + len;
+		r->read_lo = rd->off;
+		r->read_hi = hi;
 	} else if (r != NULL) {
-		r->read_lo = off < r->read_lo ? off : r->read_lo;
-		r->read_hi = off + len > r->read_hi ? off + len : r->read_hi;
+		r->read_lo = rd->off < r->read_lo ? rd->off : r->read_lo;
+		r->read_hi = hi > r->read_hi ? hi : r->read_hi;
 	}
+	rd->next = n->reads;
+	n->reads = rd;
+	rd->listed = true;
+	pthread_mutex_unlock(&n->lock);
+}
+
+void mmapfs_co_read_end(struct mmapfs_co *c, uint32_t node,
+			struct mmapfs_co_read *rd)
+{
+	struct mmapfs_co_node *n = &c->nodes[node];
+
+	if (!rd->listed)
+		return;
+	pthread_mutex_lock(&n->lock);
+	for (struct mmapfs_co_read **pp = &n->reads; *pp != NULL;
+	     pp = &(*pp)->next) {
+		if (*pp == rd) {
+			*pp = rd->next;
+			break;
+		}
+	}
+	pthread_cond_broadcast(&n->read_cond);
 	pthread_mutex_unlock(&n->lock);
 }
 

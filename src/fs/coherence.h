@@ -117,13 +117,25 @@ void mmapfs_co_write(struct mmapfs_co *c, struct mmapfs_co_write *w);
 /* Call after the reply to the write: the rest of rule 8. */
 void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w);
 
+/* A READ being answered, from mmapfs_co_read() to mmapfs_co_read_end();
+ * lives on the answering thread's stack. */
+struct mmapfs_co_read {
+	uint64_t ino;
+	uint64_t off, len; /* in the entry */
+	bool listed;
+	struct mmapfs_co_read *next;
+};
+
 /*
  * A READ of [off, off + len) of entry `ino` (relative to the entry) of
  * file `node` is about to be answered: call before its bytes are taken
- * from the mapping (rule 8).
+ * from the mapping, and mmapfs_co_read_end() once it was answered
+ * (rule 8).
  */
-void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino,
-		    uint64_t off, uint64_t len);
+void mmapfs_co_read(struct mmapfs_co *c, uint32_t node,
+		    struct mmapfs_co_read *r);
+void mmapfs_co_read_end(struct mmapfs_co *c, uint32_t node,
+			struct mmapfs_co_read *r);
 
 /*
  * The kernel's answer to a look at one of its pages (the retrieve_reply

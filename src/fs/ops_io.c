@@ -134,7 +134,9 @@ void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct mmapfs *fs = fs_of(req);
 	struct mmapfs_fh *fh = fh_of(fi);
+	struct mmapfs_co_read rd;
 	mmapio_view v = { 0 };
+	uint32_t node;
 	uint64_t eoff, elen, n;
 	int rc;
 
@@ -155,7 +157,11 @@ void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, mmapfs_errno_lib(rc));
 		return;
 	}
-	mmapfs_co_read(&fs->co, fh->id.node, fh->ino, (uint64_t)off, v.len);
+	rd = (struct mmapfs_co_read){ .ino = fh->ino,
+				      .off = (uint64_t)off,
+				      .len = v.len };
+	node = fh->id.node; /* fh may be released once replied */
+	mmapfs_co_read(&fs->co, node, &rd);
 	rc = fuse_reply_buf(req, v.data, v.len);
 	if (rc != 0 && rc != -ENOENT)
 		log_debug("read reply of %llu bytes at %llu failed: %s "
@@ -163,6 +169,7 @@ void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			  (unsigned long long)n,
 			  (unsigned long long)(eoff + (uint64_t)off),
 			  strerror(-rc));
+	mmapfs_co_read_end(&fs->co, node, &rd);
 	mmapio_view_release(&v);
 }
 
