@@ -1226,9 +1226,10 @@ static bool wait_reads(struct mmapfs_co_node *n, uint64_t ino, uint64_t lo,
  * write covers since its previous write, drop those pages, before the
  * reply.  All but the last one, which the kernel keeps locked until the
  * reply when the write covers part of it and it was not uptodate: that
- * one is looked at first, and dropped only if it does not hold the bytes
- * written (then it is not the write's, so not locked by it).  When the
- * kernel does not tell, it is dropped after the reply, in w.
+ * one is looked at first (again once a READ filling it was answered), and
+ * dropped only if it does not hold the bytes written (then it is not the
+ * write's, so not locked by it).  When the kernel does not tell, it is
+ * dropped after the reply, in w.
  */
 static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 		     struct mmapfs_co_write *w)
