@@ -82,6 +82,7 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 {
 	char err[MMAPFS_ERR_MAX];
 	mmapio_mode mode = o->ro ? MMAPIO_RO : o->cow ? MMAPIO_COW : MMAPIO_RW;
+	const char *test_delay = getenv("MMAPFS_TEST_WRITE_DELAY_MS");
 
 	fs->chunk_size = o->chunk_size;
 	fs->page_size = mmapio_page_size();
@@ -92,9 +93,9 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 	fs->root_st = *root_st;
 	/* For the tests of coherence.c, rule 8: widens the window in which
 	 * the kernel holds a written page the mapping does not have yet. */
-	if (getenv("MMAPFS_TEST_WRITE_DELAY_MS") != NULL)
-		fs->test_write_delay_ms = (unsigned)strtoul(
-			getenv("MMAPFS_TEST_WRITE_DELAY_MS"), NULL, 10);
+	if (test_delay != NULL)
+		fs->test_write_delay_ms =
+			(unsigned)strtoul(test_delay, NULL, 10);
 	if (realpath(o->mountpoint, fs->mnt_real) == NULL) {
 		log_err("mountpoint '%s': %s", o->mountpoint, strerror(errno));
 		return -1;
