@@ -27,8 +27,10 @@ struct mmapfs_cached_rec {
 	uint32_t opens;	   /* open handles (a mapping keeps one open) */
 	uint32_t dirtied;  /* times marked stale, to notice one during a drop */
 	/* Bytes of the entry READ since its last own write: [lo, hi), empty
-	 * when lo >= hi (rule 8). */
+	 * when lo >= hi; the file's READ count at the last one, to notice
+	 * one during a drop (rule 8). */
 	uint64_t read_lo, read_hi;
+	uint64_t last_read;
 	uint64_t epoch; /* the file's epoch its pages reflect */
 	bool stale;	/* its cached pages may be out of date */
 	struct mmapfs_cached_rec *hnext;       /* hash chain */

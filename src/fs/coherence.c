@@ -123,16 +123,32 @@
  *     (FUSE_NOTIFY_RETRIEVE, which takes no page lock): holding the bytes
  *     written, it is the write's own or read after them, and stays;
  *     holding others, it cannot be the write's, and is dropped before the
- *     reply too.  The kernel shows uptodate pages only (a 2026 fix), so a
- *     page being filled by a READ looks absent: when a READ of it is being
- *     answered, the write waits for that READ and looks again.  Not shown
- *     then, it is absent, or the write's own not uptodate page (safe: no
- *     READ can fill it before the reply), or a READ's counted after the
- *     check, which takes the new bytes.  Only when no answer
- *     comes is it dropped after the reply, leaving a moment in which a
- *     reader may see it stale (not dropped on a thread of its own before
- *     the reply: a daemon killed then could never exit, that thread stuck
- *     on the lock of a page whose WRITE nobody would answer).
+ *     reply too.  The kernel shows uptodate pages only (a 2026 fix), so
+ *     a page not shown is absent, the write's own (not uptodate, locked
+ *     until the reply), or being filled by a READ that may bring the old
+ *     bytes.  Such a page stays locked until the reader marks it
+ *     uptodate: after our answer, in the reader's own thread when the
+ *     READ was synchronous (a page fault without readahead, a page that
+ *     a partial write left not uptodate; seen in a trace: a look 6 us
+ *     after such a READ was answered found nothing, and the page came up
+ *     with the old bytes).  So every WRITE is listed as it arrives, and
+ *     a READ of its last page answered after that marks it: such a READ
+ *     cannot be of a page the write holds (the write took its pages
+ *     before it was sent and would have waited for that READ's), so the
+ *     page is dropped before the reply (waiting for the reader only).
+ *     Without such a READ the page is looked at again for up to
+ *     SLOW_READER_US, for a reader answered earlier that has yet to mark
+ *     it; still not shown, it stays.  It is never dropped with a wait
+ *     that could meet the write's own lock, not even on a thread of its
+ *     own: a daemon killed then could never exit, that thread stuck on
+ *     the lock of a page whose WRITE nobody would answer (measured: kill
+ *     -9 trials hung that way).  Only when no answer comes is the page
+ *     dropped after the reply, leaving a moment in which a reader may
+ *     see it stale.
+ *     Completed drops of our own (at open, rule 1; of aliases, rule 2)
+ *     take the pages of every READ counted before them: a span they
+ *     cover is cleared unless a READ came meanwhile, which spares the
+ *     looks of writes that follow them.
  *
  *     Writebacks of a mapping's pages are not write-through (the
  *     pages are the data, and stay under writeback until the reply:
@@ -167,6 +183,9 @@
 #define GATE_WAIT_MS 50
 /* How long a write waits for the kernel to show it a page (rule 8). */
 #define LOOK_WAIT_MS 1000
+/* How long a write keeps looking at a page of its own entry that the
+ * kernel does not show, for a reader to mark it uptodate (rule 8). */
+#define SLOW_READER_US 1600
 /* Targets of a write planned without allocating. */
 #define STACK_TARGETS 32
 
@@ -181,9 +200,9 @@ struct mmapfs_co_node {
 	pthread_cond_t gate_cond;
 	struct mmapfs_cached set;
 	struct co_gate *gates;
-	struct mmapfs_co_write *writes; /* in flight */
-	struct mmapfs_co_read *reads;	/* being answered (rule 8) */
-	pthread_cond_t read_cond;	/* one of them was answered */
+	struct mmapfs_co_write *writes;	 /* in flight */
+	struct mmapfs_co_write *arrived; /* not yet checked (rule 8) */
+	uint64_t reads;			 /* READs counted (rule 8) */
 	uint64_t next_seq;
 	uint64_t epoch; /* outside changes seen (rule 7) */
 	/* Under the watch lock: */
@@ -256,7 +275,6 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 	for (uint32_t i = 0; i < tree->nnodes; i++) {
 		pthread_mutex_init(&c->nodes[i].lock, NULL);
 		pthread_cond_init(&c->nodes[i].gate_cond, &mono);
-		pthread_cond_init(&c->nodes[i].read_cond, &mono);
 		c->nodes[i].wd = -1;
 		mmapfs_cached_init(&c->nodes[i].set);
 	}
@@ -301,6 +319,20 @@ static void page_span(uint64_t lo, uint64_t hi, uint64_t p, uint64_t *plo,
 	*phi = hi % p == 0 ? hi
 			   : (hi > UINT64_MAX - p ? UINT64_MAX
 						  : round_down(hi, p) + p);
+}
+
+/* [*lo, *hi) grown to cover [off, end); empty when *lo >= *hi. */
+static void span_add(uint64_t *lo, uint64_t *hi, uint64_t off, uint64_t end)
+{
+	if (*lo >= *hi) {
+		*lo = off;
+		*hi = end;
+		return;
+	}
+	if (off < *lo)
+		*lo = off;
+	if (end > *hi)
+		*hi = end;
 }
 
 /* Another write in flight on `ino` whose pages meet [lo, hi)? */
@@ -370,8 +402,9 @@ static void gate_leave(struct mmapfs_co_node *n, struct co_gate *g)
  * the entry), through the file's gate (rule 8) unless `gated` is false:
  * the drops of a conflict (rule 4) must be blocked by nothing but pages,
  * or its cycle detection would excuse a drop that has not even started.
+ * True when the kernel dropped them all (or had none).
  */
-static void drop_pages(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+static bool drop_pages(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		       uint64_t off, uint64_t len, bool gated)
 {
 	struct mmapfs_co_node *n = &c->nodes[node];
@@ -389,6 +422,7 @@ static void drop_pages(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	if (rc != 0 && rc != -ENOENT)
 		log_debug("dropping pages of inode %llu: %s",
 			  (unsigned long long)ino, strerror(-rc));
+	return rc == 0 || rc == -ENOENT;
 }
 
 static void run_job(struct mmapfs_co *c, const struct mmapfs_co_job *j,
@@ -492,7 +526,6 @@ void mmapfs_co_destroy(struct mmapfs_co *c)
 	for (uint32_t i = 0; i < c->nnodes; i++) {
 		pthread_mutex_destroy(&c->nodes[i].lock);
 		pthread_cond_destroy(&c->nodes[i].gate_cond);
-		pthread_cond_destroy(&c->nodes[i].read_cond);
 		mmapfs_cached_destroy(&c->nodes[i].set);
 	}
 	free(c->nodes);
@@ -698,8 +731,8 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	struct mmapfs_co_node *n = &c->nodes[node];
 	struct mmapfs_cached_rec *r;
 	uint32_t dirtied;
-	uint64_t epoch;
-	bool added, stale;
+	uint64_t epoch, reads;
+	bool added, stale, dropped;
 
 	*keep_cache = true;
 	if (c->mode != MMAPFS_CACHE_OPEN) {
@@ -718,6 +751,7 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	}
 	epoch = n->epoch;
 	dirtied = r->dirtied;
+	reads = n->reads;
 	/* Unwatched (cache=open, or inotify failed): changes by others are
 	 * unseen, so every open rereads. */
 	stale = r->stale || r->epoch != epoch || atomic_load(&n->watch) != 1;
@@ -737,11 +771,16 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	 * one must not find the record current and read them; it drops them
 	 * too, after this drop (the gate, rule 8).  A write that dirtied the
 	 * entry meanwhile leaves it stale.  The record stays while open.
+	 * Every page a READ counted before the drop filled is gone with it,
+	 * so none of those READs can have put back bytes from before a
+	 * write (rule 8) unless another READ came meanwhile.
 	 */
-	drop_pages(c, node, ino, 0, len, true);
+	dropped = drop_pages(c, node, ino, 0, len, true);
 	pthread_mutex_lock(&n->lock);
 	if (r->dirtied == dirtied)
 		r->stale = false;
+	if (dropped && r->last_read <= reads)
+		r->read_lo = r->read_hi = 0;
 	if (r->epoch < epoch)
 		r->epoch = epoch;
 	pthread_mutex_unlock(&n->lock);
@@ -1007,6 +1046,22 @@ static bool cycle_suspected(struct mmapfs_co_node *n,
 	return excused;
 }
 
+/* Wait up to `ms` for the drops started on w; true when all finished. */
+static bool wait_drops(struct co_wait *w, long ms)
+{
+	struct timespec deadline;
+	bool done;
+
+	deadline_in(CLOCK_REALTIME, ms, &deadline);
+	pthread_mutex_lock(&w->lock);
+	while (w->pending > 0 &&
+	       pthread_cond_timedwait(&w->cond, &w->lock, &deadline) == 0)
+		;
+	done = w->pending == 0;
+	pthread_mutex_unlock(&w->lock);
+	return done;
+}
+
 /*
  * Wait for the conflicting invalidations.  Give up only when a write we
  * conflict with has been waiting for our own inode for CONFLICT_STUCK_MS
@@ -1016,21 +1071,13 @@ static void conflict_wait(const struct mmapfs_co *c, struct co_wait *w,
 			  struct mmapfs_co_node *n, struct mmapfs_co_write *me)
 {
 	unsigned stuck = 0, total = 0;
-	struct timespec deadline;
 	bool done = false;
 
 	pthread_mutex_lock(&n->lock);
 	me->waiting = true;
 	pthread_mutex_unlock(&n->lock);
 	while (!done && stuck < CONFLICT_STUCK_MS && total < CONFLICT_MAX_MS) {
-		deadline_in(CLOCK_REALTIME, CONFLICT_SLICE_MS, &deadline);
-		pthread_mutex_lock(&w->lock);
-		while (w->pending > 0 &&
-		       pthread_cond_timedwait(&w->cond, &w->lock, &deadline) ==
-			       0)
-			;
-		done = w->pending == 0;
-		pthread_mutex_unlock(&w->lock);
+		done = wait_drops(w, CONFLICT_SLICE_MS);
 		total += CONFLICT_SLICE_MS;
 		if (!done && cycle_suspected(n, me, w))
 			stuck += CONFLICT_SLICE_MS;
@@ -1073,6 +1120,32 @@ static void conflict_split(struct mmapfs_co *c, struct co_wait *w,
 	}
 }
 
+/*
+ * Drop the pages of an alias (rule 2).  The pages that READs of it
+ * counted before the drop filled are gone with it: when they covered no
+ * more than those pages and no READ came meanwhile, none can have put
+ * back bytes from before a write (rule 8).
+ */
+static void drop_alias(struct mmapfs_co *c, struct mmapfs_co_node *n,
+		       uint32_t node, const struct co_target *t)
+{
+	struct mmapfs_cached_rec *r;
+	uint64_t reads, lo, hi;
+
+	pthread_mutex_lock(&n->lock);
+	reads = n->reads;
+	pthread_mutex_unlock(&n->lock);
+	if (!drop_pages(c, node, t->ino, t->off, t->len, true))
+		return;
+	page_span(t->off, t->off + t->len, c->page, &lo, &hi);
+	pthread_mutex_lock(&n->lock);
+	r = mmapfs_cached_find(&n->set, t->ino);
+	if (r != NULL && r->last_read <= reads && lo <= r->read_lo &&
+	    r->read_hi <= hi)
+		r->read_lo = r->read_hi = 0;
+	pthread_mutex_unlock(&n->lock);
+}
+
 static void set_blocked_on(struct mmapfs_co_node *n, struct mmapfs_co_write *me,
 			   uint64_t ino)
 {
@@ -1103,8 +1176,7 @@ static void invalidate(struct mmapfs_co *c, struct mmapfs_co_node *n,
 			enqueue_drop(c, me->node, t[i].ino, t[i].off, t[i].len);
 		} else if (!t[i].conflict) {
 			set_blocked_on(n, me, t[i].ino);
-			drop_pages(c, me->node, t[i].ino, t[i].off, t[i].len,
-				   true);
+			drop_alias(c, n, me->node, &t[i]);
 			set_blocked_on(n, me, 0);
 		}
 	}
@@ -1191,34 +1263,26 @@ void mmapfs_co_retrieved(struct mmapfs_co *c, void *cookie,
 	free(got);
 }
 
-/* Is a READ of entry `ino` over [lo, hi) being answered?  Under the
- * node's lock. */
-static bool reading_locked(const struct mmapfs_co_node *n, uint64_t ino,
-			   uint64_t lo, uint64_t hi)
+/*
+ * Look at a page that the kernel did not show, again, for up to about
+ * SLOW_READER_US: a reader that was answered before the write arrived
+ * may still have to mark it uptodate (rule 8).  Stops at the first
+ * answer other than LOOK_ABSENT.
+ */
+static enum look_result look_while_absent(struct mmapfs_co *c, uint64_t ino,
+					  uint64_t off, const void *want,
+					  size_t len)
 {
-	for (const struct mmapfs_co_read *rd = n->reads; rd != NULL;
-	     rd = rd->next)
-		if (rd->ino == ino && rd->off < hi && lo < rd->off + rd->len)
-			return true;
-	return false;
-}
+	enum look_result res = LOOK_ABSENT;
 
-/* Wait (bounded) until no READ of entry `ino` over [lo, hi) is being
- * answered; false if one was. */
-static bool wait_reads(struct mmapfs_co_node *n, uint64_t ino, uint64_t lo,
-		       uint64_t hi)
-{
-	struct timespec deadline;
-	bool was;
+	for (long us = 50; us <= SLOW_READER_US / 2 && res == LOOK_ABSENT;
+	     us *= 2) {
+		struct timespec t = { .tv_nsec = us * 1000L };
 
-	deadline_in(CLOCK_MONOTONIC, LOOK_WAIT_MS, &deadline);
-	pthread_mutex_lock(&n->lock);
-	was = reading_locked(n, ino, lo, hi);
-	while (reading_locked(n, ino, lo, hi) &&
-	       pthread_cond_timedwait(&n->read_cond, &n->lock, &deadline) == 0)
-		;
-	pthread_mutex_unlock(&n->lock);
-	return was;
+		nanosleep(&t, NULL);
+		res = look(c, ino, off, want, len);
+	}
+	return res;
 }
 
 /*
@@ -1226,10 +1290,10 @@ static bool wait_reads(struct mmapfs_co_node *n, uint64_t ino, uint64_t lo,
  * write covers since its previous write, drop those pages, before the
  * reply.  All but the last one, which the kernel keeps locked until the
  * reply when the write covers part of it and it was not uptodate: that
- * one is looked at first (again once a READ filling it was answered), and
- * dropped only if it does not hold the bytes written (then it is not the
- * write's, so not locked by it).  When the kernel does not tell, it is
- * dropped after the reply, in w.
+ * one is looked at first, and dropped only if it does not hold the bytes
+ * written or a READ of it was answered since the write arrived (either
+ * way it is not the write's, so not locked by it); after the reply (in
+ * w) when the kernel does not answer.
  */
 static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 		     struct mmapfs_co_write *w)
@@ -1238,7 +1302,7 @@ static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 	uint64_t start = 0, hi = 0, lo, edge;
 	const uint8_t *want;
 	enum look_result res;
-	bool need = false;
+	bool need = false, late;
 
 	pthread_mutex_lock(&n->lock);
 	r = mmapfs_cached_find(&n->set, w->ino);
@@ -1249,6 +1313,7 @@ static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 		need = r->read_lo < edge && lo < r->read_hi;
 		r->read_lo = r->read_hi = 0;
 	}
+	late = w->late;
 	pthread_mutex_unlock(&n->lock);
 	if (!need)
 		return;
@@ -1265,22 +1330,68 @@ static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 	lo = edge > start ? edge : start;
 	want = (const uint8_t *)w->data + (lo - start);
 	res = look(c, w->ino, lo, want, hi - lo);
-	/* Not shown because a READ of it is being answered: look again
-	 * once that READ put its bytes in. */
-	if (res == LOOK_ABSENT && wait_reads(n, w->ino, lo, hi))
-		res = look(c, w->ino, lo, want, hi - lo);
+	if (res == LOOK_ABSENT && !late)
+		res = look_while_absent(c, w->ino, lo, want, hi - lo);
 	switch (res) {
 	case LOOK_SAME:
-	case LOOK_ABSENT:
-		break; /* nothing stale cached */
+		break; /* current */
 	case LOOK_DIFFERS:
 		drop_pages(c, w->node, w->ino, lo, hi - lo, false);
+		break;
+	case LOOK_ABSENT:
+		/* A READ of it answered since the write arrived: the write
+		 * holds no lock of it (it took its pages before it was sent,
+		 * and would have waited for that READ's). */
+		if (late)
+			drop_pages(c, w->node, w->ino, lo, hi - lo, false);
 		break;
 	case LOOK_UNKNOWN:
 		w->after_off = lo;
 		w->after_len = hi - lo;
 		break;
 	}
+}
+
+/* Off the arrived list; under the node's lock. */
+static void depart_locked(struct mmapfs_co_node *n, struct mmapfs_co_write *w)
+{
+	if (!w->arrived)
+		return;
+	for (struct mmapfs_co_write **pp = &n->arrived; *pp != NULL;
+	     pp = &(*pp)->anext) {
+		if (*pp == w) {
+			*pp = w->anext;
+			break;
+		}
+	}
+	w->arrived = false;
+}
+
+void mmapfs_co_write_arrive(struct mmapfs_co *c, struct mmapfs_co_write *w)
+{
+	struct mmapfs_co_node *n = &c->nodes[w->node];
+
+	w->arrived = false;
+	w->late = false;
+	if (!c->sync || w->writeback || w->len == 0)
+		return; /* no drop_own for it */
+	w->last_page = round_down(w->off + w->len - 1 - w->entry_off, c->page);
+	pthread_mutex_lock(&n->lock);
+	w->anext = n->arrived;
+	n->arrived = w;
+	w->arrived = true;
+	pthread_mutex_unlock(&n->lock);
+}
+
+void mmapfs_co_write_abort(struct mmapfs_co *c, struct mmapfs_co_write *w)
+{
+	struct mmapfs_co_node *n = &c->nodes[w->node];
+
+	if (!w->arrived)
+		return;
+	pthread_mutex_lock(&n->lock);
+	depart_locked(n, w);
+	pthread_mutex_unlock(&n->lock);
 }
 
 void mmapfs_co_write(struct mmapfs_co *c, struct mmapfs_co_write *w)
@@ -1319,6 +1430,7 @@ void mmapfs_co_write(struct mmapfs_co *c, struct mmapfs_co_write *w)
 	 */
 	pthread_mutex_lock(&n->lock);
 	unregister_locked(n, w);
+	depart_locked(n, w);
 	pthread_mutex_unlock(&n->lock);
 	bump_siblings(c, w->node);
 }
@@ -1333,47 +1445,26 @@ void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w)
 			   false);
 }
 
-void mmapfs_co_read(struct mmapfs_co *c, uint32_t node,
-		    struct mmapfs_co_read *rd)
+void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+		    uint64_t off, uint64_t len)
 {
 	struct mmapfs_co_node *n = &c->nodes[node];
 	struct mmapfs_cached_rec *r;
-	uint64_t hi = rd->off + rd->len;
 
-	rd->listed = false;
-	if (!c->sync || rd->len == 0) /* rule 8 is the multi-threaded loop's */
+	if (!c->sync || len == 0) /* rule 8 is the multi-threaded loop's */
 		return;
 	pthread_mutex_lock(&n->lock);
-	r = mmapfs_cached_find(&n->set, rd->ino);
-	if (r != NULL && r->read_lo >= r->read_hi) {
-		r->read_lo = rd->off;
-		r->read_hi = hi;
-	} else if (r != NULL) {
-		r->read_lo = rd->off < r->read_lo ? rd->off : r->read_lo;
-		r->read_hi = hi > r->read_hi ? hi : r->read_hi;
+	n->reads++;
+	/* Answered after these writes arrived. */
+	for (struct mmapfs_co_write *x = n->arrived; x != NULL; x = x->anext)
+		if (x->ino == ino && off < x->last_page + c->page &&
+		    x->last_page < off + len)
+			x->late = true;
+	r = mmapfs_cached_find(&n->set, ino);
+	if (r != NULL) {
+		span_add(&r->read_lo, &r->read_hi, off, off + len);
+		r->last_read = n->reads;
 	}
-	rd->next = n->reads;
-	n->reads = rd;
-	rd->listed = true;
-	pthread_mutex_unlock(&n->lock);
-}
-
-void mmapfs_co_read_end(struct mmapfs_co *c, uint32_t node,
-			struct mmapfs_co_read *rd)
-{
-	struct mmapfs_co_node *n = &c->nodes[node];
-
-	if (!rd->listed)
-		return;
-	pthread_mutex_lock(&n->lock);
-	for (struct mmapfs_co_read **pp = &n->reads; *pp != NULL;
-	     pp = &(*pp)->next) {
-		if (*pp == rd) {
-			*pp = rd->next;
-			break;
-		}
-	}
-	pthread_cond_broadcast(&n->read_cond);
 	pthread_mutex_unlock(&n->lock);
 }
 

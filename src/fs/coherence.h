@@ -82,6 +82,13 @@ struct mmapfs_co_write {
 	uint64_t blocked_on; /* inode being dropped inline, or 0 */
 	bool waiting;	     /* in its own conflict wait */
 	struct mmapfs_co_write *next;
+	uint64_t entry_off; /* where the written entry starts */
+	/* Under the node's lock, for rule 8, while on the arrived list: the
+	 * write's last page (in the entry), and whether a READ of it was
+	 * answered since the write arrived. */
+	uint64_t last_page;
+	bool late, arrived;
+	struct mmapfs_co_write *anext;
 };
 
 /*
@@ -108,6 +115,15 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 void mmapfs_co_released(struct mmapfs_co *c, uint32_t node, uint64_t ino);
 
 /*
+ * A WRITE arrived, before its bytes reach the mapping: READs of the entry
+ * from now on are noted (rule 8).  Then mmapfs_co_write(), or
+ * mmapfs_co_write_abort() if the write failed.  w's node, ino, off, len,
+ * entry_off, data and writeback are set; the rest is the module's.
+ */
+void mmapfs_co_write_arrive(struct mmapfs_co *c, struct mmapfs_co_write *w);
+void mmapfs_co_write_abort(struct mmapfs_co *c, struct mmapfs_co_write *w);
+
+/*
  * Call after the bytes reached the mapping and before replying: drops the
  * stale pages of every alias overlapping the write, and the written
  * entry's own pages when they may have been dropped meanwhile (rule 8).
@@ -117,25 +133,13 @@ void mmapfs_co_write(struct mmapfs_co *c, struct mmapfs_co_write *w);
 /* Call after the reply to the write: the rest of rule 8. */
 void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w);
 
-/* A READ being answered, from mmapfs_co_read() to mmapfs_co_read_end();
- * lives on the answering thread's stack. */
-struct mmapfs_co_read {
-	uint64_t ino;
-	uint64_t off, len; /* in the entry */
-	bool listed;
-	struct mmapfs_co_read *next;
-};
-
 /*
  * A READ of [off, off + len) of entry `ino` (relative to the entry) of
  * file `node` is about to be answered: call before its bytes are taken
- * from the mapping, and mmapfs_co_read_end() once it was answered
- * (rule 8).
+ * from the mapping (rule 8).
  */
-void mmapfs_co_read(struct mmapfs_co *c, uint32_t node,
-		    struct mmapfs_co_read *r);
-void mmapfs_co_read_end(struct mmapfs_co *c, uint32_t node,
-			struct mmapfs_co_read *r);
+void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+		    uint64_t off, uint64_t len);
 
 /*
  * The kernel's answer to a look at one of its pages (the retrieve_reply

@@ -134,9 +134,7 @@ void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct mmapfs *fs = fs_of(req);
 	struct mmapfs_fh *fh = fh_of(fi);
-	struct mmapfs_co_read rd;
 	mmapio_view v = { 0 };
-	uint32_t node;
 	uint64_t eoff, elen, n;
 	int rc;
 
@@ -157,11 +155,7 @@ void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, mmapfs_errno_lib(rc));
 		return;
 	}
-	rd = (struct mmapfs_co_read){ .ino = fh->ino,
-				      .off = (uint64_t)off,
-				      .len = v.len };
-	node = fh->id.node; /* fh may be released once replied */
-	mmapfs_co_read(&fs->co, node, &rd);
+	mmapfs_co_read(&fs->co, fh->id.node, fh->ino, (uint64_t)off, v.len);
 	rc = fuse_reply_buf(req, v.data, v.len);
 	if (rc != 0 && rc != -ENOENT)
 		log_debug("read reply of %llu bytes at %llu failed: %s "
@@ -169,7 +163,6 @@ void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			  (unsigned long long)n,
 			  (unsigned long long)(eoff + (uint64_t)off),
 			  strerror(-rc));
-	mmapfs_co_read_end(&fs->co, node, &rd);
 	mmapio_view_release(&v);
 }
 
@@ -204,18 +197,21 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	}
 	/* Never past the entry's end: the part that fits, a short count. */
 	n = elen - (uint64_t)off < size ? elen - (uint64_t)off : size;
-	test_delay(fs);
-	rc = mmapio_write(fh->mf, eoff + (uint64_t)off, buf, n);
-	if (rc != 0) {
-		fuse_reply_err(req, mmapfs_errno_lib(rc));
-		return;
-	}
 	w = (struct mmapfs_co_write){ .node = fh->id.node,
 				      .ino = ino,
 				      .off = eoff + (uint64_t)off,
 				      .len = n,
 				      .data = buf,
+				      .entry_off = eoff,
 				      .writeback = fi->writepage != 0 };
+	mmapfs_co_write_arrive(&fs->co, &w);
+	test_delay(fs);
+	rc = mmapio_write(fh->mf, eoff + (uint64_t)off, buf, n);
+	if (rc != 0) {
+		mmapfs_co_write_abort(&fs->co, &w);
+		fuse_reply_err(req, mmapfs_errno_lib(rc));
+		return;
+	}
 	mmapfs_co_write(&fs->co, &w);
 	fuse_reply_write(req, n);
 	test_delay(fs);
