@@ -52,7 +52,6 @@ else
 	# Shares of the time: the exerciser (three runs) 60 %, the churn 20 %, the
 	# crash trials at least 100 of them (about 1.4 s each), the rest once.
 	export HARDENING_EXERCISE_SECONDS=$((secs * 20 / 100))
-	export HARDENING_EXERCISE_OPS=rlwmfcb # every kind, reopening too
 	export HARDENING_CHURN_SECONDS=$((secs * 20 / 100))
 	trials=$((secs * 30 / 100 * 10 / 14))
 	[ "$trials" -ge 100 ] || trials=100

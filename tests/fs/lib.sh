@@ -45,21 +45,6 @@ check() {
 	if "$@"; then ok "$desc"; else fail "$desc"; fi
 }
 
-# known_bug DESCRIPTION COMMAND...: a check for a bug that is known and
-# still open.  While it reproduces the test reports SKIP with the
-# description (never a pass); once fixed the check passes like any other.
-KNOWN=""
-known_bug() {
-	desc=$1
-	shift
-	if "$@"; then
-		ok "$desc"
-	else
-		echo "KNOWN BUG: $desc"
-		KNOWN="$KNOWN $desc;"
-	fi
-}
-
 # bad DESCRIPTION WORD ARGS...: mmapfs ARGS must exit non-zero with one
 # line on stderr that mentions WORD, and mount nothing at $T/mnt.
 bad() {
@@ -111,7 +96,7 @@ cleanup() {
 		scan_log "$l"
 	done
 	# What the daemons said, for the failures above (their logs go with $T).
-	if [ "$FAILS" -ne 0 ] || [ -n "$KNOWN" ]; then
+	if [ "$FAILS" -ne 0 ]; then
 		for l in $LOGS; do
 			[ -s "$l" ] || continue
 			echo "daemon log $(basename "$l") (last 20 lines):" >&2
@@ -128,10 +113,6 @@ cleanup() {
 	if [ "$status" -ne 0 ]; then
 		echo "the test script stopped early (status $status)"
 		exit 1
-	fi
-	if [ -n "$KNOWN" ]; then
-		echo "SKIP: known open bug reproduced:$KNOWN"
-		exit 77
 	fi
 	echo "all checks passed"
 	exit 0

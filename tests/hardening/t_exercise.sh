@@ -1,7 +1,7 @@
 # t_exercise.sh - concurrent random I/O across aliases (chunks/N, pages/N,
-# the backing file; pread/pwrite, mmap loads and stores, fsync) checked
-# against a model after every operation (exercise.c): no stale read once
-# a write returned, no miscompare, no deadlock (10 s watchdog).
+# the backing file; pread/pwrite, mmap loads and stores, fsync, reopening)
+# checked against a model after every operation (exercise.c): no stale
+# read once a write returned, no miscompare, no deadlock (10 s watchdog).
 #
 # HARDENING_EXERCISE_SECONDS (default 10) is the duration of each of the
 # three runs: default options; 16K chunks with flush=always and only 4
@@ -9,17 +9,12 @@
 # come back all the time; and a file of one short page, so that every
 # operation meets every other on that page (it caught the kernel's
 # write-through racing with drops of the written page, coherence.c
-# rule 8, in about 1 run in 8 before that was handled).
+# rule 8).
 . "$(dirname "$0")/../fs/lib.sh"
 
 SECS=${HARDENING_EXERCISE_SECONDS:-10}
-# Operation kinds (exercise.c -o).  By default the check runs read(2),
-# write(2), fsync and backing-file writes, and the full mix (mmap loads and
-# stores, reopening) runs beside it as a known bug (t_reopen.sh says
-# which; SKIP while it reproduces).  The soak sets the full mix as the
-# check.
-OPS=${HARDENING_EXERCISE_OPS:-rwfb}
-FULL=rlwmfcb
+# Operation kinds (exercise.c -o); by default every kind.
+OPS=${HARDENING_EXERCISE_OPS:-rlwmfcb}
 EXTRA=${HARDENING_EXTRA_OPTS:-}
 
 # run CHUNK OPTIONS [SIZE]: one mount, one exerciser run (and, for the
@@ -34,11 +29,6 @@ run() {
 	check "exerciser ($opts, $size bytes): no stale read, no miscompare, no stall" \
 		timeout $((SECS + 120)) "$HARD_BIN/hard_exercise" -t "$SECS" -j 4 \
 		-o "$OPS" -s "$RANDOM" "$M/data.bin" "$T/data.bin" "$ch"
-	if [ "$OPS" != "$FULL" ]; then
-		known_bug "exerciser, full mix ($opts, $size bytes): no stale read, no miscompare, no stall" \
-			timeout $((SECS + 120)) "$HARD_BIN/hard_exercise" -t "$SECS" -j 4 \
-			-o "$FULL" -s "$RANDOM" "$M/data.bin" "$T/data.bin" "$ch"
-	fi
 	if [ -z "${3:-}" ]; then
 		check "two writers on one page through two aliases ($opts): each sees its own write" \
 			timeout 300 "$HARD_BIN/hard_exercise" -S 20000 "$M/data.bin" "$T/data.bin" "$ch"

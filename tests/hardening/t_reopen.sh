@@ -4,13 +4,7 @@
 # drop at every open caused while the daemon dropped the same pages after
 # a write through an alias (coherence.c, rule 1).  Then the random
 # exerciser with every kind of operation (mmap loads and stores,
-# reopening).  Known open bug, rarer since coherence.c rule 8 watches READs
-# (before: every 90-second run of the 16K mix failed; since: about one
-# failure in 3,000 s of the mix): a write's own entry can still show the
-# written bytes as they were before, right after the write returned, and a
-# store through a mapping of such a page writes them back.  While it
-# reproduces this test reports SKIP, never a pass; the soak counts it as a
-# failure.
+# reopening) on the same mount.
 # With -o cache=open every open drops the entry's pages, by the daemon:
 # the mix also stores through a mapping of the backing file (B), which
 # only that mode promises to show.
@@ -28,7 +22,7 @@ for mode in keep open; do
 	check "cache=$mode: no stale mmap load of a chunk reopened by another thread" \
 		timeout 300 "$HARD_BIN/hard_exercise" -R 20000 "$M/data.bin" \
 		"$T/data.bin" "$CH"
-	known_bug "cache=$mode: random mix -o $ops (mmap, reopening): no stale read, no miscompare, no stall" \
+	check "cache=$mode: random mix -o $ops (mmap, reopening): no stale read, no miscompare, no stall" \
 		timeout $((SECS + 120)) "$HARD_BIN/hard_exercise" -t "$SECS" -j 4 \
 		-o $ops -s "$RANDOM" "$M/data.bin" "$T/data.bin" "$CH"
 	check "cache=$mode: the daemon survived" kill -0 "$pid"
