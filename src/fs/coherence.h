@@ -68,21 +68,21 @@ struct mmapfs_co {
 	atomic_uint forget_next;
 };
 
-/* One write being made coherent, from mmapfs_co_write() to
+/* One write being made coherent, from mmapfs_co_write_arrive() to
  * mmapfs_co_write_end(); lives on the writer's stack. */
 struct mmapfs_co_write {
 	uint32_t node;
 	uint64_t ino;
-	uint64_t off, len; /* written backing range */
-	const void *data;  /* the bytes written, as the kernel sent them */
-	bool writeback;	   /* the kernel writing back a mapping's pages */
+	uint64_t off, len;  /* written backing range */
+	uint64_t entry_off; /* where the written entry starts */
+	const void *data;   /* the bytes written, as the kernel sent them */
+	bool writeback;	    /* the kernel writing back a mapping's pages */
 	uint64_t after_off, after_len; /* own page to drop after the reply */
 	/* Under the node's lock, for rule 4: */
 	uint64_t seq;	     /* registration order */
 	uint64_t blocked_on; /* inode being dropped inline, or 0 */
 	bool waiting;	     /* in its own conflict wait */
 	struct mmapfs_co_write *next;
-	uint64_t entry_off; /* where the written entry starts */
 	/* Under the node's lock, for rule 8, while on the arrived list: the
 	 * write's last page (in the entry), and whether a READ of it was
 	 * answered since the write arrived. */

@@ -201,8 +201,8 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 				      .ino = ino,
 				      .off = eoff + (uint64_t)off,
 				      .len = n,
-				      .data = buf,
 				      .entry_off = eoff,
+				      .data = buf,
 				      .writeback = fi->writepage != 0 };
 	mmapfs_co_write_arrive(&fs->co, &w);
 	test_delay(fs);
