@@ -147,19 +147,53 @@ void mmapfs_cached_dirty(struct mmapfs_cached_rec *r)
 	r->dirtied++;
 }
 
+/* On the closed list: neither open nor held by the kernel. */
+static bool is_closed(const struct mmapfs_cached_rec *r)
+{
+	return r->opens == 0 && r->nlookup == 0;
+}
+
 bool mmapfs_cached_open(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
 {
-	if (r->opens++ != 0)
-		return false;
-	list_unlink(s, r);
-	return true;
+	bool was = is_closed(r);
+
+	r->opens++;
+	if (was)
+		list_unlink(s, r);
+	return was;
 }
 
 bool mmapfs_cached_close(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
 {
-	if (r->opens == 0 || --r->opens != 0)
+	if (r->opens == 0 || --r->opens != 0 || !is_closed(r))
 		return false;
 	list_append(s, r);
+	return true;
+}
+
+bool mmapfs_cached_hold(struct mmapfs_cached *s, struct mmapfs_cached_rec *r,
+			uint64_t n)
+{
+	bool was = is_closed(r);
+
+	if (n == 0)
+		return false;
+	r->nlookup = r->nlookup > UINT64_MAX - n ? UINT64_MAX : r->nlookup + n;
+	if (was)
+		list_unlink(s, r);
+	return was;
+}
+
+bool mmapfs_cached_forget(struct mmapfs_cached *s, struct mmapfs_cached_rec *r,
+			  uint64_t n)
+{
+	if (r->nlookup == 0)
+		return false; /* not held: a closed record stays listed */
+	r->nlookup = n >= r->nlookup ? 0 : r->nlookup - n;
+	if (r->nlookup != 0 || r->opens != 0)
+		return false;
+	unhash(s, r);
+	free(r);
 	return true;
 }
 
@@ -173,4 +207,14 @@ bool mmapfs_cached_forget_oldest(struct mmapfs_cached *s)
 	unhash(s, old);
 	free(old);
 	return true;
+}
+
+void mmapfs_cached_foreach(const struct mmapfs_cached *s,
+			   void (*fn)(struct mmapfs_cached_rec *, void *),
+			   void *arg)
+{
+	for (size_t b = 0; b < s->nbuckets; b++)
+		for (struct mmapfs_cached_rec *r = s->buckets[b]; r != NULL;
+		     r = r->hnext)
+			fn(r, arg);
 }

@@ -162,8 +162,10 @@
 #include "coherence.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
@@ -203,6 +205,7 @@ struct mmapfs_co_node {
 	struct mmapfs_co_write *writes;	 /* in flight */
 	struct mmapfs_co_write *arrived; /* not yet checked (rule 8) */
 	uint64_t reads;			 /* READs counted (rule 8) */
+	uint64_t touches; /* READs and writes of entries counted (rule 1) */
 	uint64_t next_seq;
 	uint64_t epoch; /* outside changes seen (rule 7) */
 	/* Under the watch lock: */
@@ -210,6 +213,7 @@ struct mmapfs_co_node {
 	int wd;		  /* its watch descriptor when watched */
 	uint32_t wd_next; /* next node + 1 on the same watch */
 	atomic_bool has_siblings;
+	atomic_bool changed; /* an outside change not yet applied (rule 7) */
 };
 
 struct mmapfs_co_job {
@@ -267,6 +271,7 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 
 	memset(c, 0, sizeof(*c));
 	c->inotify_fd = -1;
+	c->wake_fd = -1;
 	c->nodes = calloc(tree->nnodes, sizeof(*c->nodes));
 	if (c->nodes == NULL)
 		return -ENOMEM;
@@ -287,9 +292,11 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 	c->chunk = chunk;
 	c->sync = sync;
 	c->mode = mode;
+	c->no_open = mode == MMAPFS_CACHE_KEEP;
 	c->bound = bound;
 	c->page = (uint64_t)sysconf(_SC_PAGESIZE);
 	pthread_mutex_init(&c->wlock, NULL);
+	pthread_mutex_init(&c->apply_lock, NULL);
 	pthread_mutex_init(&c->qlock, NULL);
 	pthread_cond_init(&c->qcond, NULL);
 	if (mode == MMAPFS_CACHE_OPEN)
@@ -466,6 +473,8 @@ static void *helper_main(void *arg)
 	return NULL;
 }
 
+static void *watcher_main(void *arg);
+
 int mmapfs_co_start(struct mmapfs_co *c)
 {
 	int rc = pthread_create(&c->helper, NULL, helper_main, c);
@@ -473,7 +482,39 @@ int mmapfs_co_start(struct mmapfs_co *c)
 	if (rc != 0)
 		return -rc;
 	c->helper_running = true;
+	if (!c->no_open)
+		return 0;
+	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->wake_fd < 0)
+		return -errno;
+	rc = pthread_create(&c->watcher, NULL, watcher_main, c);
+	if (rc != 0)
+		return -rc;
+	c->watcher_running = true;
 	return 0;
+}
+
+static void wake_watcher(struct mmapfs_co *c)
+{
+	uint64_t one = 1;
+
+	if (c->wake_fd >= 0 && write(c->wake_fd, &one, sizeof(one)) < 0)
+		log_debug("waking the watcher: %s", strerror(errno));
+}
+
+/* Join `t`, or cancel it after 5 s: it may wait in the kernel for a
+ * request nobody will answer any more (the loop has ended). */
+static void join_or_cancel(pthread_t t, const char *what)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 5;
+	if (pthread_timedjoin_np(t, NULL, &deadline) != 0) {
+		log_warn("%s stuck at shutdown: cancelled", what);
+		pthread_cancel(t);
+		pthread_join(t, NULL);
+	}
 }
 
 static void free_queue(struct mmapfs_co *c)
@@ -490,25 +531,19 @@ static void free_queue(struct mmapfs_co *c)
 
 void mmapfs_co_stop(struct mmapfs_co *c)
 {
-	struct timespec deadline;
-
+	if (c->watcher_running) {
+		atomic_store(&c->watcher_stop, true);
+		wake_watcher(c);
+		join_or_cancel(c->watcher, "watcher thread");
+		c->watcher_running = false;
+	}
 	if (!c->helper_running)
 		return;
 	pthread_mutex_lock(&c->qlock);
 	c->stopping = true;
 	pthread_cond_signal(&c->qcond);
 	pthread_mutex_unlock(&c->qlock);
-	/*
-	 * The helper may wait in the kernel for a request nobody will answer
-	 * any more (the loop has ended); do not hang the shutdown on it.
-	 */
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += 5;
-	if (pthread_timedjoin_np(c->helper, NULL, &deadline) != 0) {
-		log_warn("invalidation thread stuck at shutdown: cancelled");
-		pthread_cancel(c->helper);
-		pthread_join(c->helper, NULL);
-	}
+	join_or_cancel(c->helper, "invalidation thread");
 	c->helper_running = false;
 	free_queue(c);
 	/* Conflict threads end once the unmount has released every page. */
@@ -533,9 +568,13 @@ void mmapfs_co_destroy(struct mmapfs_co *c)
 	if (c->inotify_fd >= 0)
 		close(c->inotify_fd);
 	c->inotify_fd = -1;
+	if (c->wake_fd >= 0)
+		close(c->wake_fd);
+	c->wake_fd = -1;
 	free(c->wd_first);
 	c->wd_first = NULL;
 	pthread_mutex_destroy(&c->wlock);
+	pthread_mutex_destroy(&c->apply_lock);
 	pthread_mutex_destroy(&c->qlock);
 	pthread_cond_destroy(&c->qcond);
 	pthread_mutex_destroy(&c->llock);
@@ -596,6 +635,8 @@ static void bump_epoch(struct mmapfs_co *c, uint32_t node)
 	pthread_mutex_lock(&n->lock);
 	n->epoch++;
 	pthread_mutex_unlock(&n->lock);
+	if (!atomic_exchange(&n->changed, true))
+		atomic_fetch_add(&c->pending, 1);
 }
 
 /* Every node on watch `wd` but `except` (UINT32_MAX: none); under the
@@ -723,6 +764,8 @@ static void bump_siblings(struct mmapfs_co *c, uint32_t node)
 	pthread_mutex_lock(&c->wlock);
 	bump_watch_locked(c, c->nodes[node].wd, node);
 	pthread_mutex_unlock(&c->wlock);
+	if (c->no_open)
+		wake_watcher(c); /* rule 7 applies the change */
 }
 
 int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
@@ -891,9 +934,11 @@ static size_t plan_locked(struct mmapfs_co *c, struct mmapfs_co_node *n,
 			hi = r->off + r->len < w_hi ? r->off + r->len : w_hi;
 			if (lo >= hi)
 				continue;
-			/* Dropped at its next open, whatever happens now. */
+			/* cache=open: dropped at its next open, whatever
+			 * happens now; only open ones are dropped now. */
 			mmapfs_cached_dirty(r);
-			if (r->opens == 0 || nt == max)
+			if (nt == max ||
+			    (c->no_open ? !r->pages : r->opens == 0))
 				continue;
 			x = busy_alias(n, ino, lo, hi, c->page);
 			t[nt++] = (struct co_target){
@@ -1130,10 +1175,11 @@ static void drop_alias(struct mmapfs_co *c, struct mmapfs_co_node *n,
 		       uint32_t node, const struct co_target *t)
 {
 	struct mmapfs_cached_rec *r;
-	uint64_t reads, lo, hi;
+	uint64_t reads, touches, lo, hi;
 
 	pthread_mutex_lock(&n->lock);
 	reads = n->reads;
+	touches = n->touches;
 	pthread_mutex_unlock(&n->lock);
 	if (!drop_pages(c, node, t->ino, t->off, t->len, true))
 		return;
@@ -1143,6 +1189,8 @@ static void drop_alias(struct mmapfs_co *c, struct mmapfs_co_node *n,
 	if (r != NULL && r->last_read <= reads && lo <= r->read_lo &&
 	    r->read_hi <= hi)
 		r->read_lo = r->read_hi = 0;
+	if (r != NULL && r->last_touch <= touches && lo == 0 && hi >= r->len)
+		r->pages = false; /* rule 1: dropped whole, untouched since */
 	pthread_mutex_unlock(&n->lock);
 }
 
@@ -1367,12 +1415,30 @@ static void depart_locked(struct mmapfs_co_node *n, struct mmapfs_co_write *w)
 	w->arrived = false;
 }
 
+/* The kernel's write-through puts the written bytes into the entry's own
+ * pages before it sends the WRITE (rule 1). */
+static void touch_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
+		      uint64_t ino)
+{
+	struct mmapfs_cached_rec *r;
+
+	(void)c;
+	pthread_mutex_lock(&n->lock);
+	r = mmapfs_cached_find(&n->set, ino);
+	if (r != NULL) {
+		r->pages = true;
+		r->last_touch = ++n->touches;
+	}
+	pthread_mutex_unlock(&n->lock);
+}
+
 void mmapfs_co_write_arrive(struct mmapfs_co *c, struct mmapfs_co_write *w)
 {
 	struct mmapfs_co_node *n = &c->nodes[w->node];
 
 	w->arrived = false;
 	w->late = false;
+	touch_own(c, n, w->ino);
 	if (!c->sync || w->writeback || w->len == 0)
 		return; /* no drop_own for it */
 	w->last_page = round_down(w->off + w->len - 1 - w->entry_off, c->page);
@@ -1451,16 +1517,24 @@ void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	struct mmapfs_co_node *n = &c->nodes[node];
 	struct mmapfs_cached_rec *r;
 
-	if (!c->sync || len == 0) /* rule 8 is the multi-threaded loop's */
+	if (len == 0)
 		return;
 	pthread_mutex_lock(&n->lock);
+	r = mmapfs_cached_find(&n->set, ino);
+	if (r != NULL) { /* rule 1 */
+		r->pages = true;
+		r->last_touch = ++n->touches;
+	}
+	if (!c->sync) { /* rule 8 is the multi-threaded loop's */
+		pthread_mutex_unlock(&n->lock);
+		return;
+	}
 	n->reads++;
 	/* Answered after these writes arrived. */
 	for (struct mmapfs_co_write *x = n->arrived; x != NULL; x = x->anext)
 		if (x->ino == ino && off < x->last_page + c->page &&
 		    x->last_page < off + len)
 			x->late = true;
-	r = mmapfs_cached_find(&n->set, ino);
 	if (r != NULL) {
 		span_add(&r->read_lo, &r->read_hi, off, off + len);
 		r->last_read = n->reads;
@@ -1478,6 +1552,18 @@ void mmapfs_co_inval_attr(struct mmapfs_co *c, uint64_t ino)
 			  (unsigned long long)ino, strerror(-rc));
 }
 
+void mmapfs_co_inval_dir(struct mmapfs_co *c, uint64_t ino)
+{
+	/* fuse_reverse_inval_inode() takes no inode lock, and a directory's
+	 * cached listing pages are locked only while the kernel fills them
+	 * from a READDIR reply already received. */
+	int rc = fuse_lowlevel_notify_inval_inode(c->se, ino, 0, 0);
+
+	if (rc != 0 && rc != -ENOENT)
+		log_debug("invalidating the listing of %llu: %s",
+			  (unsigned long long)ino, strerror(-rc));
+}
+
 void mmapfs_co_queue_entry(struct mmapfs_co *c, uint64_t parent,
 			   const char *name)
 {
@@ -1492,4 +1578,142 @@ void mmapfs_co_queue_entry(struct mmapfs_co *c, uint64_t parent,
 		return;
 	}
 	enqueue(c, j);
+}
+
+void mmapfs_co_set_change_hook(struct mmapfs_co *c,
+			       void (*fn)(void *arg, uint32_t node), void *arg)
+{
+	c->on_change = fn;
+	c->on_change_arg = arg;
+}
+
+int mmapfs_co_lookup(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+		     uint64_t off, uint64_t len)
+{
+	struct mmapfs_co_node *n = &c->nodes[node];
+	struct mmapfs_cached_rec *r;
+	bool added;
+
+	if (c->mode != MMAPFS_CACHE_OPEN)
+		watch_node(c, node);
+	pthread_mutex_lock(&n->lock);
+	r = mmapfs_cached_add(&n->set, ino, off, len, &added);
+	if (r == NULL) {
+		pthread_mutex_unlock(&n->lock);
+		return -ENOMEM;
+	}
+	if (added) {
+		atomic_fetch_add(&c->records, 1);
+		atomic_fetch_add(&c->closed, 1);
+	}
+	if (mmapfs_cached_hold(&n->set, r, 1))
+		atomic_fetch_sub(&c->closed, 1);
+	pthread_mutex_unlock(&n->lock);
+	return 0;
+}
+
+void mmapfs_co_forget(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+		      uint64_t nlookup)
+{
+	struct mmapfs_co_node *n = &c->nodes[node];
+	struct mmapfs_cached_rec *r;
+
+	pthread_mutex_lock(&n->lock);
+	r = mmapfs_cached_find(&n->set, ino);
+	if (r != NULL && mmapfs_cached_forget(&n->set, r, nlookup))
+		atomic_fetch_sub(&c->records, 1);
+	pthread_mutex_unlock(&n->lock);
+}
+
+bool mmapfs_co_watched(struct mmapfs_co *c, uint32_t node)
+{
+	return atomic_load(&c->nodes[node].watch) == 1;
+}
+
+/* What an outside change must reach: the entries the kernel holds. */
+struct co_held {
+	struct co_target *t;
+	size_t n, max;
+};
+
+static void collect_held(struct mmapfs_cached_rec *r, void *arg)
+{
+	struct co_held *h = arg;
+
+	if (h->n == h->max || (r->nlookup == 0 && r->opens == 0))
+		return;
+	/* conflict: here, whether its pages must go too */
+	h->t[h->n++] = (struct co_target){ .ino = r->ino,
+					   .len = r->len,
+					   .conflict = r->pages };
+}
+
+/*
+ * Rule 7 for one file the watcher found changed: its size is picked up
+ * (on_change), then every entry the kernel holds loses its pages, when
+ * it may have some, or else its attributes (the times moved).  The
+ * daemon cannot tell which bytes changed.  Runs on the watcher thread,
+ * holding no lock while it talks to the kernel.
+ */
+static void node_changed(struct mmapfs_co *c, uint32_t node)
+{
+	struct mmapfs_co_node *n = &c->nodes[node];
+	struct co_held h = { 0 };
+
+	if (c->on_change != NULL)
+		c->on_change(c->on_change_arg, node);
+	pthread_mutex_lock(&n->lock);
+	h.max = n->set.count;
+	h.t = h.max > 0 ? malloc(h.max * sizeof(*h.t)) : NULL;
+	if (h.t != NULL)
+		mmapfs_cached_foreach(&n->set, collect_held, &h);
+	pthread_mutex_unlock(&n->lock);
+	if (h.max > 0 && h.t == NULL)
+		log_err("out of memory: entries of %s may stay stale",
+			c->tree->nodes[node].path);
+	for (size_t i = 0; i < h.n; i++) {
+		if (h.t[i].conflict)
+			drop_alias(c, n, node, &h.t[i]);
+		else
+			mmapfs_co_inval_attr(c, h.t[i].ino);
+	}
+	free(h.t);
+}
+
+/* The watcher: applies outside changes as inotify reports them (rule 7),
+ * and those a write through a hard-linked name marks. */
+static void *watcher_main(void *arg)
+{
+	struct mmapfs_co *c = arg;
+	struct pollfd p[2] = { { .fd = c->wake_fd, .events = POLLIN },
+			       { .fd = c->inotify_fd, .events = POLLIN } };
+	uint64_t v;
+
+	while (!atomic_load(&c->watcher_stop)) {
+		if (poll(p, c->inotify_fd >= 0 ? 2 : 1, -1) < 0 &&
+		    errno != EINTR) {
+			log_err("watcher: poll: %s", strerror(errno));
+			break;
+		}
+		if (read(c->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			log_debug("watcher: %s", strerror(errno));
+		mmapfs_co_settle(c);
+	}
+	return NULL;
+}
+
+void mmapfs_co_settle(struct mmapfs_co *c)
+{
+	if (!c->no_open)
+		return; /* cache=open: every open drains and drops (rule 1) */
+	pthread_mutex_lock(&c->apply_lock);
+	watch_drain(c);
+	for (uint32_t i = 0; i < c->nnodes && atomic_load(&c->pending) > 0;
+	     i++) {
+		if (!atomic_exchange(&c->nodes[i].changed, false))
+			continue;
+		atomic_fetch_sub(&c->pending, 1);
+		node_changed(c, i);
+	}
+	pthread_mutex_unlock(&c->apply_lock);
 }

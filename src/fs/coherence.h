@@ -46,6 +46,23 @@ struct mmapfs_co {
 	uint32_t *wd_first;    /* per watch descriptor: first node + 1 */
 	size_t nwd;
 
+	/* cache=keep: the kernel opens entries itself (FUSE_CAP_NO_OPEN
+	 * semantics: OPEN is answered ENOSYS), so every change drops the
+	 * pages of the entries the kernel holds when it happens (rule 1). */
+	bool no_open;
+	/* The watcher thread applies outside changes as inotify reports
+	 * them (rule 7); woken through wake_fd. */
+	pthread_t watcher;
+	bool watcher_running;
+	pthread_mutex_t apply_lock; /* one application of changes at a time */
+	atomic_uint pending;	    /* files marked changed, not yet applied */
+	atomic_bool watcher_stop;
+	int wake_fd;
+	/* Called by the watcher for a file that changed outside, before its
+	 * entries are dropped: picks up a new size. */
+	void (*on_change)(void *arg, uint32_t node);
+	void *on_change_arg;
+
 	/* The helper thread for drops that must not be waited on. */
 	pthread_t helper;
 	bool helper_running;
@@ -103,6 +120,34 @@ int mmapfs_co_start(struct mmapfs_co *c);
 void mmapfs_co_stop(struct mmapfs_co *c);
 void mmapfs_co_destroy(struct mmapfs_co *c);
 
+/* The watcher calls fn(arg, node) for a file changed from outside. */
+void mmapfs_co_set_change_hook(struct mmapfs_co *c,
+			       void (*fn)(void *arg, uint32_t node), void *arg);
+
+/*
+ * The kernel is told of entry `ino` covering backing bytes [off, off +
+ * len) of file `node` (a LOOKUP or READDIRPLUS reply): call before the
+ * reply, so that a change from then on finds it.  Watches the file
+ * (rule 7).  Returns 0 or -ENOMEM.
+ */
+int mmapfs_co_lookup(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+		     uint64_t off, uint64_t len);
+
+/* The kernel forgot `nlookup` lookups of entry `ino` (FORGET). */
+void mmapfs_co_forget(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+		      uint64_t nlookup);
+
+/*
+ * Apply every outside change inotify reported so far, before returning
+ * (rule 7): a change whose write(2) returned before the call is seen
+ * through every entry after it.  Waits for an application in progress.
+ */
+void mmapfs_co_settle(struct mmapfs_co *c);
+
+/* Whether changes to file `node` from outside are reported (inotify); the
+ * attribute timeouts of entries of files that are not must be short. */
+bool mmapfs_co_watched(struct mmapfs_co *c, uint32_t node);
+
 /*
  * An entry covering backing bytes [off, off + len) is being opened; call
  * before replying.  Drops its cached pages first when they may be stale
@@ -136,7 +181,7 @@ void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w);
 /*
  * A READ of [off, off + len) of entry `ino` (relative to the entry) of
  * file `node` is about to be answered: call before its bytes are taken
- * from the mapping (rule 8).
+ * from the mapping (rules 1 and 8).
  */
 void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		    uint64_t off, uint64_t len);
@@ -154,6 +199,9 @@ void mmapfs_co_retrieved(struct mmapfs_co *c, void *cookie,
  * `parent` for invalidation when parent is not 0.
  */
 void mmapfs_co_inval_attr(struct mmapfs_co *c, uint64_t ino);
+/* A directory's listing changed: drop the kernel's cached listing and its
+ * attributes (takes no lock a request of the directory holds). */
+void mmapfs_co_inval_dir(struct mmapfs_co *c, uint64_t ino);
 void mmapfs_co_queue_entry(struct mmapfs_co *c, uint64_t parent,
 			   const char *name);
 

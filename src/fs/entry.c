@@ -72,6 +72,9 @@ static void size_changed(struct mmapfs *fs, uint32_t node, uint64_t before,
 		uint64_t dir = ino_of(fs, node, views[v], 0);
 		char name[MMAPFS_NAME_MAX];
 
+		/* The listing the kernel keeps (FOPEN_CACHE_DIR) and the
+		 * directory's attributes. */
+		mmapfs_co_inval_dir(&fs->co, dir);
 		if (old_n > 0)
 			mmapfs_co_inval_attr(&fs->co,
 					     ino_of(fs, node, ek, old_n - 1));
@@ -201,4 +204,36 @@ int mmapfs_getattr(struct mmapfs *fs, const struct mmapfs_ino *id, bool lookup,
 	}
 	fill_from(fs, &b, st);
 	return 0;
+}
+
+/* Entries of a watched file (cache=keep) are kept long: the daemon
+ * invalidates them itself at every change.  Directories follow the
+ * backing file's times within a second, as before. */
+static bool kept(struct mmapfs *fs, const struct mmapfs_ino *id)
+{
+	return mmapfs_kind_is_entry(id->kind) &&
+	       mmapfs_co_watched(&fs->co, id->node);
+}
+
+double mmapfs_name_timeout(struct mmapfs *fs, const struct mmapfs_ino *id)
+{
+	if (!mmapfs_kind_is_entry(id->kind))
+		return fs->name_timeout;
+	return kept(fs, id) ? fs->kept_timeout : fs->entry_timeout;
+}
+
+double mmapfs_attr_timeout(struct mmapfs *fs, const struct mmapfs_ino *id)
+{
+	return kept(fs, id) ? fs->kept_timeout : fs->attr_timeout;
+}
+
+void mmapfs_node_changed(void *arg, uint32_t node)
+{
+	struct mmapfs *fs = arg;
+	struct mmapfs_ino id = { node, MMAPFS_K_NODE, 0 };
+	uint64_t off, len;
+	mmapio_file *mf;
+
+	if (mmapfs_entry_get(fs, &id, &mf, &off, &len) == 0)
+		mmapfs_files_put(&fs->files, node);
 }

@@ -25,6 +25,10 @@ static const struct policy table[MMAPFS_E_COUNT] = {
 	/* The attributes describe the entry; they are not storage. */
 	[MMAPFS_E_XATTR_SET] = { EPERM, EROFS },
 	[MMAPFS_E_XATTR_NONE] = { ENODATA, ENODATA },
+	/* Not ENOSYS, which would end every getxattr of the mount: a
+	 * namespace the filesystem lacks, so `ls -l` (coreutils) asks once
+	 * per filesystem, not once per entry, for ACLs and SELinux labels. */
+	[MMAPFS_E_XATTR_SPACE] = { EOPNOTSUPP, EOPNOTSUPP },
 	[MMAPFS_E_XATTR_SMALL] = { ERANGE, ERANGE },
 	[MMAPFS_E_NOT_DIR] = { ENOTDIR, ENOTDIR },
 	[MMAPFS_E_IS_DIR] = { EISDIR, EISDIR },

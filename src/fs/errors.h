@@ -21,6 +21,8 @@ enum mmapfs_fail {
 	MMAPFS_E_AT_END,	/* write starting at or past the entry's end */
 	MMAPFS_E_XATTR_SET,	/* setxattr/removexattr */
 	MMAPFS_E_XATTR_NONE,	/* getxattr of a name we do not have */
+	MMAPFS_E_XATTR_SPACE,	/* a namespace other than user.: no ACLs,
+				   no security labels */
 	MMAPFS_E_XATTR_SMALL,	/* buffer too small for the value or list */
 	MMAPFS_E_NOT_DIR,	/* directory operation on an entry */
 	MMAPFS_E_IS_DIR,	/* file operation on a directory */

@@ -23,6 +23,7 @@ struct mmapfs {
 	double entry_timeout; /* for numbered entries, whose set changes */
 	double name_timeout;  /* for fixed names: sources, chunks, pages */
 	double attr_timeout;
+	double kept_timeout; /* entries and attributes of watched files */
 	struct stat root_st;	 /* the mount point before mounting */
 	const char *mountpoint;	 /* absolute, as libfuse mounts it */
 	char mnt_real[PATH_MAX]; /* resolved, for the node scan */
@@ -34,20 +35,6 @@ struct mmapfs {
 	struct mmapfs_layout layout;
 	struct mmapfs_files files;
 	struct mmapfs_co co;
-
-	/* Open entries: those whose RELEASE is lost at unmount are freed at
-	 * exit (ops_io.c). */
-	pthread_mutex_t fh_lock;
-	struct mmapfs_fh *fh_list;
-};
-
-/* Per open entry (fuse_file_info.fh). */
-struct mmapfs_fh {
-	struct mmapfs_ino id;
-	uint64_t ino;
-	uint64_t piece_off;	       /* nominal offset of the entry */
-	mmapio_file *mf;	       /* referenced until release */
-	struct mmapfs_fh *prev, *next; /* fs->fh_list */
 };
 
 #endif /* MMAPFS_FS_H */

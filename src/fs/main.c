@@ -29,10 +29,14 @@
  * cached names expire within a second.  Source names and chunks/ pages/
  * never change during a mount.  Attributes (last entry's size, times)
  * follow the backing file within a second; size changes the daemon
- * notices are pushed to the kernel at once (entry.c). */
+ * notices are pushed to the kernel at once (entry.c).  With cache=keep,
+ * the entries of a watched file keep their names and attributes for
+ * KEPT_TIMEOUT: every change the daemon sees or makes invalidates them
+ * when it happens (coherence.c, rules 1 and 7). */
 #define ENTRY_TIMEOUT 1.0
 #define NAME_TIMEOUT 3600.0
 #define ATTR_TIMEOUT 1.0
+#define KEPT_TIMEOUT 3600.0
 
 static void print_version(void)
 {
@@ -90,6 +94,8 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 	fs->entry_timeout = ENTRY_TIMEOUT;
 	fs->name_timeout = NAME_TIMEOUT;
 	fs->attr_timeout = ATTR_TIMEOUT;
+	fs->kept_timeout = o->cache == MMAPFS_CACHE_KEEP ? KEPT_TIMEOUT
+							 : ATTR_TIMEOUT;
 	fs->root_st = *root_st;
 	/* For the tests of coherence.c, rule 8: widens the window in which
 	 * the kernel holds a written page the mapping does not have yet. */
@@ -118,12 +124,9 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 
 static void fs_fini(struct mmapfs *fs)
 {
-	if (fs->co.nodes != NULL)
-		mmapfs_fh_release_all(fs);
 	mmapfs_files_destroy(&fs->files);
 	mmapfs_co_destroy(&fs->co);
 	mmapfs_tree_free(&fs->tree);
-	pthread_mutex_destroy(&fs->fh_lock);
 }
 
 static int run_loop(struct fuse_session *se, const struct fuse_cmdline_opts *c)
@@ -166,6 +169,7 @@ static int serve(struct mmapfs *fs, struct fuse_args *args,
 	if (!c->foreground)
 		mmapfs_log_to_syslog();
 	mmapfs_co_set_session(&fs->co, se);
+	mmapfs_co_set_change_hook(&fs->co, mmapfs_node_changed, fs);
 	if (mmapfs_co_start(&fs->co) != 0)
 		goto out_unmount;
 	rc = run_loop(se, c) < 0 ? EXIT_MOUNT : EXIT_SUCCESS;
@@ -203,7 +207,6 @@ int main(int argc, char *argv[])
 	int rc = EXIT_USAGE;
 
 	memset(&fs, 0, sizeof(fs));
-	pthread_mutex_init(&fs.fh_lock, NULL);
 	if (build_args(&args, argc, argv) != 0) {
 		log_err("out of memory");
 		goto out;

@@ -23,19 +23,33 @@ void mmapfs_after_init(struct mmapfs *fs)
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
-	/* open(O_TRUNC) arrives as a flag we ignore (overwrite in place)
-	 * instead of a truncate to 0, which entries refuse. */
-	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
-		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
-	else
-		log_warn("kernel lacks atomic O_TRUNC: opening entries with "
-			 "O_TRUNC will fail");
+	struct mmapfs *fs = userdata;
+
+	/*
+	 * open(O_TRUNC) must reach the daemon as a SETATTR of size 0: with
+	 * FUSE_ATOMIC_O_TRUNC and no OPEN request (cache=keep), the kernel
+	 * would set the entry's size to 0 itself (fuse_setattr, ATTR_OPEN).
+	 */
+	conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
 	/* Write-back caching would let the kernel delay and merge writes,
 	 * and writes must reach the mapping before they return. */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
 	/* auto_inval_data stays on: coherence.c, rule 1. */
-	conn->want &= ~FUSE_CAP_READDIRPLUS;
+	/* cache=keep: OPEN and OPENDIR are answered ENOSYS once, and the
+	 * kernel opens entries and directories itself, keeping their pages
+	 * and listings (coherence.c, rule 1). */
+	if (fs->co.no_open) {
+		if (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT)
+			conn->want |= FUSE_CAP_NO_OPEN_SUPPORT;
+		if (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT)
+			conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
+	}
+	/* `ls -l`: names with their attributes, when the kernel sees them
+	 * used (READDIRPLUS_AUTO). */
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO)
+		conn->want |= FUSE_CAP_READDIRPLUS_AUTO;
 }
 
 /* Unmount (or the end of the session): make everything durable. */
@@ -52,7 +66,11 @@ const struct fuse_lowlevel_ops mmapfs_ops = {
 	.lookup = mmapfs_op_lookup,
 	.getattr = mmapfs_op_getattr,
 	.setattr = mmapfs_op_setattr,
+	.forget = mmapfs_op_forget,
+	.forget_multi = mmapfs_op_forget_multi,
 	.readdir = mmapfs_op_readdir,
+	.readdirplus = mmapfs_op_readdirplus,
+	.opendir = mmapfs_op_opendir,
 	.open = mmapfs_op_open,
 	.read = mmapfs_op_read,
 	.write = mmapfs_op_write,

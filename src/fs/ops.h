@@ -53,18 +53,30 @@ int mmapfs_entry_range(const struct mmapfs *fs, const struct mmapfs_ino *id,
 int mmapfs_getattr(struct mmapfs *fs, const struct mmapfs_ino *id, bool lookup,
 		   struct stat *st);
 
+/* How long the kernel may keep the name and the attributes of `id`. */
+double mmapfs_name_timeout(struct mmapfs *fs, const struct mmapfs_ino *id);
+double mmapfs_attr_timeout(struct mmapfs *fs, const struct mmapfs_ino *id);
+
+/* File `node` changed from outside (the watcher's hook, coherence.h):
+ * pick up its size. */
+void mmapfs_node_changed(void *fs, uint32_t node);
+
 /* ops_tree.c */
 void mmapfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
 void mmapfs_op_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi);
 void mmapfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi);
+void mmapfs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi);
+void mmapfs_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+void mmapfs_op_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets);
 
 /* ops_io.c */
-/* Free the open entries the kernel never released (after the session). */
-void mmapfs_fh_release_all(struct mmapfs *fs);
-
 void mmapfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void mmapfs_op_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi);
 void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi);
 void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,

@@ -19,43 +19,32 @@
 #include "log.h"
 #include "ops.h"
 
-static struct mmapfs_fh *fh_of(struct fuse_file_info *fi)
+/*
+ * The entry a request names, with a reference on its file's mapping
+ * (mmapfs_files_put() it) and its range now: 0, or a positive errno.
+ * Entries are not opened through the daemon with cache=keep (coherence.c,
+ * rule 1), so every request finds its entry from the inode number.
+ */
+static int io_entry(struct mmapfs *fs, fuse_ino_t ino, struct mmapfs_ino *id,
+		    mmapio_file **mf, uint64_t *off, uint64_t *len)
 {
-	return (struct mmapfs_fh *)(uintptr_t)fi->fh;
+	if (mmapfs_ino_decode(&fs->layout, ino, id) != 0)
+		return mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro);
+	if (!mmapfs_kind_is_entry(id->kind))
+		return mmapfs_errno(MMAPFS_E_IS_DIR, fs->ro);
+	if (mmapfs_files_get(&fs->files, id->node, mf) != 0)
+		return mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro);
+	/* A range the file no longer has reads as end of file. */
+	if (mmapfs_entry_range(fs, id, *mf, off, len) != 0)
+		*off = *len = 0;
+	return 0;
 }
 
-static void fh_track(struct mmapfs *fs, struct mmapfs_fh *fh)
-{
-	pthread_mutex_lock(&fs->fh_lock);
-	fh->prev = NULL;
-	fh->next = fs->fh_list;
-	if (fs->fh_list != NULL)
-		fs->fh_list->prev = fh;
-	fs->fh_list = fh;
-	pthread_mutex_unlock(&fs->fh_lock);
-}
-
-static void fh_free(struct mmapfs *fs, struct mmapfs_fh *fh)
-{
-	pthread_mutex_lock(&fs->fh_lock);
-	if (fh->prev != NULL)
-		fh->prev->next = fh->next;
-	else
-		fs->fh_list = fh->next;
-	if (fh->next != NULL)
-		fh->next->prev = fh->prev;
-	pthread_mutex_unlock(&fs->fh_lock);
-	mmapfs_co_released(&fs->co, fh->id.node, fh->ino);
-	mmapfs_files_put(&fs->files, fh->id.node);
-	free(fh);
-}
-
-/* Check the open mode and pin the entry's file; 0 or a positive errno. */
-static int open_entry(struct mmapfs *fs, const struct mmapfs_ino *id, int flags,
-		      struct mmapfs_fh **out, bool *keep_cache)
+/* cache=open only: check the open mode, drop stale pages (rule 1). */
+static int open_entry(struct mmapfs *fs, const struct mmapfs_ino *id,
+		      uint64_t ino, int flags, bool *keep_cache)
 {
 	bool wr = (flags & O_ACCMODE) != O_RDONLY;
-	struct mmapfs_fh *fh = NULL;
 	uint64_t off, len;
 	mmapio_file *mf;
 	int err;
@@ -65,48 +54,30 @@ static int open_entry(struct mmapfs *fs, const struct mmapfs_ino *id, int flags,
 	err = mmapfs_entry_get(fs, id, &mf, &off, &len);
 	if (err != 0)
 		return err;
-	if (wr && !mmapfs_files_writable(mf)) {
+	if (wr && !mmapfs_files_writable(mf))
 		err = mmapfs_errno(MMAPFS_E_WRITE_BACKING, fs->ro);
-		goto fail;
-	}
-	fh = calloc(1, sizeof(*fh));
-	if (fh == NULL) {
+	else if (mmapfs_co_opened(&fs->co, id->node, ino, off,
+				  mmapfs_piece_of(fs, id->kind),
+				  keep_cache) != 0)
 		err = mmapfs_errno(MMAPFS_E_NO_MEMORY, fs->ro);
-		goto fail;
-	}
-	fh->id = *id;
-	fh->ino = mmapfs_ino_encode(&fs->layout, id);
-	fh->piece_off = off;
-	fh->mf = mf;
-	if (mmapfs_co_opened(&fs->co, id->node, fh->ino, off,
-			     mmapfs_piece_of(fs, id->kind), keep_cache) != 0) {
-		free(fh);
-		err = mmapfs_errno(MMAPFS_E_NO_MEMORY, fs->ro);
-		goto fail;
-	}
-	fh_track(fs, fh);
-	*out = fh;
-	return 0;
-fail:
 	mmapfs_files_put(&fs->files, id->node);
 	return err;
-}
-
-void mmapfs_fh_release_all(struct mmapfs *fs)
-{
-	while (fs->fh_list != NULL)
-		fh_free(fs, fs->fh_list);
 }
 
 void mmapfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct mmapfs *fs = fs_of(req);
-	struct mmapfs_fh *fh = NULL;
 	struct mmapfs_ino id;
 	bool keep_cache;
 	int err;
 
 	mmapfs_after_init(fs);
+	/* cache=keep: the kernel opens entries itself from now on, keeping
+	 * their pages, and sends no RELEASE (FUSE_CAP_NO_OPEN_SUPPORT). */
+	if (fs->co.no_open) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
 	if (mmapfs_ino_decode(&fs->layout, ino, &id) != 0) {
 		mmapfs_reply_fail(req, MMAPFS_E_NO_ENTRY);
 		return;
@@ -115,47 +86,66 @@ void mmapfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		mmapfs_reply_fail(req, MMAPFS_E_IS_DIR);
 		return;
 	}
-	/* O_TRUNC needs nothing: entries are overwritten in place. */
-	err = open_entry(fs, &id, fi->flags, &fh, &keep_cache);
+	err = open_entry(fs, &id, ino, fi->flags, &keep_cache);
 	if (err != 0) {
 		fuse_reply_err(req, err);
 		return;
 	}
-	fi->fh = (uintptr_t)fh;
+	fi->fh = 0;
 	fi->keep_cache = keep_cache; /* coherence.c, rules 1 and 7 */
 	fi->direct_io = 0;	     /* keeps mmap() of entries possible */
-	fi->noflush = (fi->flags & O_ACCMODE) == O_RDONLY;
-	if (fuse_reply_open(req, fi) == -ENOENT)
-		fh_free(fs, fh); /* open was interrupted: no release follows */
+	fi->noflush = 1;
+	if (fuse_reply_open(req, fi) == -ENOENT) /* interrupted: no release */
+		mmapfs_co_released(&fs->co, id.node, ino);
+}
+
+/* Directories: opened by the kernel itself, which then keeps listings in
+ * its cache (FOPEN_CACHE_DIR) until the daemon drops them (entry.c). */
+void mmapfs_op_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct mmapfs *fs = fs_of(req);
+
+	(void)ino;
+	if (fs->co.no_open) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	fi->fh = 0;
+	fuse_reply_open(req, fi);
 }
 
 void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct mmapfs *fs = fs_of(req);
-	struct mmapfs_fh *fh = fh_of(fi);
 	mmapio_view v = { 0 };
+	struct mmapfs_ino id;
 	uint64_t eoff, elen, n;
+	mmapio_file *mf;
 	int rc;
 
-	(void)ino;
-	/* A range the file no longer has reads as end of file. */
-	if (off < 0 || mmapfs_entry_range(fs, &fh->id, fh->mf, &eoff, &elen) ||
-	    (uint64_t)off >= elen) {
-		fuse_reply_buf(req, NULL, 0);
+	(void)fi;
+	rc = io_entry(fs, ino, &id, &mf, &eoff, &elen);
+	if (rc != 0) {
+		fuse_reply_err(req, rc);
 		return;
 	}
+	if (off < 0 || (uint64_t)off >= elen) {
+		fuse_reply_buf(req, NULL, 0);
+		goto out;
+	}
 	n = elen - (uint64_t)off < size ? elen - (uint64_t)off : size;
-	rc = mmapio_view_acquire(fh->mf, eoff + (uint64_t)off, n, &v);
+	rc = mmapio_view_acquire(mf, eoff + (uint64_t)off, n, &v);
 	if (rc == -ERANGE) {
 		fuse_reply_buf(req, NULL, 0); /* shrank since the check */
-		return;
+		goto out;
 	}
 	if (rc != 0) {
 		fuse_reply_err(req, mmapfs_errno_lib(rc));
-		return;
+		goto out;
 	}
-	mmapfs_co_read(&fs->co, fh->id.node, fh->ino, (uint64_t)off, v.len);
+	mmapfs_co_read(&fs->co, id.node, ino, (uint64_t)off, v.len);
 	rc = fuse_reply_buf(req, v.data, v.len);
 	if (rc != 0 && rc != -ENOENT)
 		log_debug("read reply of %llu bytes at %llu failed: %s "
@@ -164,6 +154,8 @@ void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			  (unsigned long long)(eoff + (uint64_t)off),
 			  strerror(-rc));
 	mmapio_view_release(&v);
+out:
+	mmapfs_files_put(&fs->files, id.node);
 }
 
 /* The test hook of fs.h: hold a WRITE (coherence.c, rule 8). */
@@ -181,23 +173,32 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct mmapfs *fs = fs_of(req);
-	struct mmapfs_fh *fh = fh_of(fi);
 	struct mmapfs_co_write w;
+	struct mmapfs_ino id;
 	uint64_t eoff, elen, n;
+	mmapio_file *mf;
 	int rc;
 
 	if (fs->ro) {
 		mmapfs_reply_fail(req, MMAPFS_E_WRITE_RO);
 		return;
 	}
-	if (off < 0 || mmapfs_entry_range(fs, &fh->id, fh->mf, &eoff, &elen) ||
-	    (uint64_t)off >= elen) {
-		mmapfs_reply_fail(req, MMAPFS_E_AT_END);
+	rc = io_entry(fs, ino, &id, &mf, &eoff, &elen);
+	if (rc != 0) {
+		fuse_reply_err(req, rc);
 		return;
+	}
+	if (!mmapfs_files_writable(mf)) {
+		mmapfs_reply_fail(req, MMAPFS_E_WRITE_BACKING);
+		goto out;
+	}
+	if (off < 0 || (uint64_t)off >= elen) {
+		mmapfs_reply_fail(req, MMAPFS_E_AT_END);
+		goto out;
 	}
 	/* Never past the entry's end: the part that fits, a short count. */
 	n = elen - (uint64_t)off < size ? elen - (uint64_t)off : size;
-	w = (struct mmapfs_co_write){ .node = fh->id.node,
+	w = (struct mmapfs_co_write){ .node = id.node,
 				      .ino = ino,
 				      .off = eoff + (uint64_t)off,
 				      .len = n,
@@ -206,16 +207,18 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 				      .writeback = fi->writepage != 0 };
 	mmapfs_co_write_arrive(&fs->co, &w);
 	test_delay(fs);
-	rc = mmapio_write(fh->mf, eoff + (uint64_t)off, buf, n);
+	rc = mmapio_write(mf, eoff + (uint64_t)off, buf, n);
 	if (rc != 0) {
 		mmapfs_co_write_abort(&fs->co, &w);
 		fuse_reply_err(req, mmapfs_errno_lib(rc));
-		return;
+		goto out;
 	}
 	mmapfs_co_write(&fs->co, &w);
 	fuse_reply_write(req, n);
 	test_delay(fs);
 	mmapfs_co_write_end(&fs->co, &w);
+out:
+	mmapfs_files_put(&fs->files, id.node);
 }
 
 /* The kernel showed us pages we asked to see (coherence.c, rule 8). */
@@ -234,29 +237,40 @@ void mmapfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
 	(void)fi;
-	fuse_reply_err(req, 0); /* durability is fsync's job */
+	/* Durability is fsync's job: the kernel stops sending FLUSH. */
+	fuse_reply_err(req, ENOSYS);
 }
 
 void mmapfs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi)
 {
 	struct mmapfs *fs = fs_of(req);
-	struct mmapfs_fh *fh = fh_of(fi);
+	struct mmapfs_ino id;
 	uint64_t eoff, elen;
-	int rc = 0;
+	mmapio_file *mf;
+	int rc;
 
-	(void)ino;
+	(void)fi;
 	(void)datasync; /* the data is all there is: both are msync */
-	if (mmapfs_entry_range(fs, &fh->id, fh->mf, &eoff, &elen) == 0)
-		rc = mmapio_flush_range(fh->mf, eoff, elen);
+	rc = io_entry(fs, ino, &id, &mf, &eoff, &elen);
+	if (rc != 0) {
+		fuse_reply_err(req, rc);
+		return;
+	}
+	rc = elen > 0 ? mmapio_flush_range(mf, eoff, elen) : 0;
+	mmapfs_files_put(&fs->files, id.node);
 	fuse_reply_err(req, mmapfs_errno_lib(rc));
 }
 
 void mmapfs_op_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	(void)ino;
-	fh_free(fs_of(req), fh_of(fi));
+	struct mmapfs *fs = fs_of(req);
+	struct mmapfs_ino id;
+
+	(void)fi;
+	if (mmapfs_ino_decode(&fs->layout, ino, &id) == 0)
+		mmapfs_co_released(&fs->co, id.node, ino);
 	fuse_reply_err(req, 0);
 }
 

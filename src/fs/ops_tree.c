@@ -55,6 +55,35 @@ static int decode(struct mmapfs *fs, fuse_ino_t ino, struct mmapfs_ino *id)
 	return mmapfs_ino_decode(&fs->layout, ino, id);
 }
 
+/*
+ * What a LOOKUP or READDIRPLUS tells the kernel of `id`; 0 or a positive
+ * errno.  An entry is registered as held by the kernel before the reply
+ * goes out (coherence.c, rule 1).
+ */
+static int entry_param(struct mmapfs *fs, const struct mmapfs_ino *id,
+		       struct fuse_entry_param *e)
+{
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	err = mmapfs_getattr(fs, id, true, &e->attr);
+	if (err != 0)
+		return err;
+	e->ino = mmapfs_ino_encode(&fs->layout, id);
+	e->generation = 0;
+	if (mmapfs_kind_is_entry(id->kind)) {
+		uint64_t piece = mmapfs_piece_of(fs, id->kind);
+
+		if (mmapfs_co_lookup(&fs->co, id->node, e->ino,
+				     id->index * piece, piece) != 0)
+			return mmapfs_errno(MMAPFS_E_NO_MEMORY, fs->ro);
+	}
+	/* After the registration: it may have started the watch. */
+	e->attr_timeout = mmapfs_attr_timeout(fs, id);
+	e->entry_timeout = mmapfs_name_timeout(fs, id);
+	return 0;
+}
+
 void mmapfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct mmapfs *fs = fs_of(req);
@@ -69,17 +98,11 @@ void mmapfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		mmapfs_reply_fail(req, why);
 		return;
 	}
-	err = mmapfs_getattr(fs, &child, true, &e.attr);
-	if (err != 0) {
+	err = entry_param(fs, &child, &e);
+	if (err != 0)
 		fuse_reply_err(req, err);
-		return;
-	}
-	e.ino = mmapfs_ino_encode(&fs->layout, &child);
-	e.generation = 0;
-	e.attr_timeout = fs->attr_timeout;
-	e.entry_timeout = mmapfs_kind_is_entry(child.kind) ? fs->entry_timeout
-							   : fs->name_timeout;
-	fuse_reply_entry(req, &e);
+	else
+		fuse_reply_entry(req, &e);
 }
 
 void mmapfs_op_getattr(fuse_req_t req, fuse_ino_t ino,
@@ -100,7 +123,31 @@ void mmapfs_op_getattr(fuse_req_t req, fuse_ino_t ino,
 	if (err != 0)
 		fuse_reply_err(req, err);
 	else
-		fuse_reply_attr(req, &st, fs->attr_timeout);
+		fuse_reply_attr(req, &st, mmapfs_attr_timeout(fs, &id));
+}
+
+void mmapfs_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	struct mmapfs *fs = fs_of(req);
+	struct mmapfs_ino id;
+
+	if (decode(fs, ino, &id) == 0 && mmapfs_kind_is_entry(id.kind))
+		mmapfs_co_forget(&fs->co, id.node, ino, nlookup);
+	fuse_reply_none(req);
+}
+
+void mmapfs_op_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	struct mmapfs *fs = fs_of(req);
+	struct mmapfs_ino id;
+
+	for (size_t i = 0; i < count; i++)
+		if (decode(fs, forgets[i].ino, &id) == 0 &&
+		    mmapfs_kind_is_entry(id.kind))
+			mmapfs_co_forget(&fs->co, id.node, forgets[i].ino,
+					 forgets[i].nlookup);
+	fuse_reply_none(req);
 }
 
 /* What a directory lists at one position. */
@@ -169,18 +216,52 @@ static mode_t type_of(enum mmapfs_kind k)
 	return mmapfs_kind_is_entry(k) ? S_IFREG : S_IFDIR;
 }
 
-void mmapfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		       struct fuse_file_info *fi)
+/*
+ * Add the object at listing position `pos` to buf; its size, which is
+ * more than `room` when it did not fit (then nothing was added).
+ * READDIRPLUS hands the kernel a lookup of every child it adds, so an
+ * entry that does not fit must not be registered (entry_param).
+ */
+static size_t add_at(fuse_req_t req, struct mmapfs *fs,
+		     const struct mmapfs_ino *dir, uint64_t pos, bool plus,
+		     char *buf, size_t room, int *err)
+{
+	struct fuse_entry_param e;
+	struct dirent_at d;
+	size_t need;
+
+	if (pos < 2) {
+		d.name = pos == 0 ? "." : "..";
+		d.id = pos == 0 ? *dir : parent_of(fs, dir);
+	} else {
+		child_at(fs, dir, pos - 2, &d);
+	}
+	memset(&e, 0, sizeof(e));
+	e.attr.st_ino = mmapfs_ino_encode(&fs->layout, &d.id);
+	e.attr.st_mode = type_of(d.id.kind);
+	if (!plus)
+		return fuse_add_direntry(req, buf, room, d.name, &e.attr,
+					 (off_t)(pos + 1));
+	need = fuse_add_direntry_plus(req, NULL, 0, d.name, NULL, 0);
+	if (need > room)
+		return need;
+	/* "." and ".." carry no lookup: the kernel skips them. */
+	if (pos >= 2 && (*err = entry_param(fs, &d.id, &e)) != 0)
+		return room + 1;
+	return fuse_add_direntry_plus(req, buf, room, d.name, &e,
+				      (off_t)(pos + 1));
+}
+
+static void list_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		     bool plus)
 {
 	struct mmapfs *fs = fs_of(req);
 	struct mmapfs_ino dir;
-	struct dirent_at d;
-	struct stat st;
 	uint64_t count, pos;
 	size_t used = 0;
+	int err = 0;
 	char *buf;
 
-	(void)fi;
 	if (decode(fs, ino, &dir) != 0 || off < 0) {
 		mmapfs_reply_fail(req, MMAPFS_E_NO_ENTRY);
 		return;
@@ -196,24 +277,33 @@ void mmapfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	/* A listing from the start is a use: pick up size changes then. */
 	count = child_count(fs, &dir, off == 0);
-	memset(&st, 0, sizeof(st));
 	for (pos = (uint64_t)off; pos < count + 2; pos++) {
-		size_t n;
+		size_t n = add_at(req, fs, &dir, pos, plus, buf + used,
+				  size - used, &err);
 
-		if (pos < 2) {
-			d.name = pos == 0 ? "." : "..";
-			d.id = pos == 0 ? dir : parent_of(fs, &dir);
-		} else {
-			child_at(fs, &dir, pos - 2, &d);
-		}
-		st.st_ino = mmapfs_ino_encode(&fs->layout, &d.id);
-		st.st_mode = type_of(d.id.kind);
-		n = fuse_add_direntry(req, buf + used, size - used, d.name, &st,
-				      (off_t)(pos + 1));
 		if (n > size - used)
 			break;
 		used += n;
 	}
-	fuse_reply_buf(req, buf, used);
+	/* A child that vanished meanwhile ends the listing there; an error
+	 * only when it is the first thing asked for. */
+	if (used == 0 && err != 0)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_buf(req, buf, used);
 	free(buf);
+}
+
+void mmapfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	(void)fi;
+	list_dir(req, ino, size, off, false);
+}
+
+void mmapfs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi)
+{
+	(void)fi;
+	list_dir(req, ino, size, off, true);
 }

@@ -66,8 +66,14 @@ void mmapfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	char num[32];
 	int err;
 
+	if (strncmp(name, "user.", 5) != 0) {
+		mmapfs_reply_fail(req, MMAPFS_E_XATTR_SPACE);
+		return;
+	}
 	if (decode(req, ino, &id) != 0)
 		return;
+	/* A barrier for outside changes (coherence.c, rule 7). */
+	mmapfs_co_settle(&fs->co);
 	path = fs->tree.nodes[id.node].path;
 	if (strcmp(name, XA_SOURCE) == 0 && path != NULL) {
 		reply_value(req, path, strlen(path), size);

@@ -3,7 +3,7 @@
  * file, checked against an in-memory model after every operation.
  *
  *   exercise [-t SECONDS] [-j THREADS] [-s SEED] [-P] [-S ROUNDS]
- *            [-R ROUNDS] [-o OPS] ENTRYDIR BACKING CHUNK
+ *            [-R ROUNDS] [-o OPS] [-W] ENTRYDIR BACKING CHUNK
  *
  * ENTRYDIR is MOUNT/<name> (with chunks/ and pages/), BACKING the file it
  * serves, CHUNK the mount's chunk size.  Threads read and write through
@@ -23,7 +23,12 @@
  *    was a write to the backing file made after the entry's descriptor was
  *    opened (DESIGN.md: "changes made to the backing file by other
  *    processes are seen at the latest on the next open of an entry");
- *    such bytes are counted as exempt, not checked.  A write through the
+ *    such bytes are counted as exempt, not checked.  With -W (cache=keep,
+ *    where entries are not opened through the daemon) every write to the
+ *    backing file is followed by a getxattr through the mount, which the
+ *    daemon answers only once it applied every outside change reported
+ *    before it (coherence.c, rule 7): from then on the bytes are checked
+ *    through every entry, open or not.  A write through the
  *    mount that returned must be seen through every alias at once.
  * A watchdog fails the run when no operation completes for 10 seconds.
  *
@@ -46,6 +51,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,6 +70,7 @@ static uint8_t *model, *prev;
 static uint64_t *t_backing, *t_mount;
 
 static const char *entry_dir, *backing_path;
+static bool settle_backing; /* -W */
 static uint64_t file_size, chunk_size, page_size;
 static int backing_fd;
 static uint8_t *backing_map;
@@ -548,6 +555,15 @@ static void op_write(struct worker *w)
 		if (pread(backing_fd, model + off, len, (off_t)off) < 0)
 			failure(w, "pread backing: %s", strerror(errno));
 		model_write(off, model + off, len, true);
+	} else if (k == K_BACKING && settle_backing) {
+		char src[4096];
+
+		w->doing = "getxattr barrier";
+		if (lgetxattr(entry_dir, "user.mmapfs.source", src,
+			      sizeof(src)) < 0)
+			failure(w, "getxattr %s: %s", entry_dir,
+				strerror(errno));
+		model_write(off, w->buf, len, false); /* seen everywhere now */
 	} else {
 		model_write(off, w->buf, len, k == K_BACKING);
 	}
@@ -840,7 +856,7 @@ int main(int argc, char **argv)
 	long pair_rounds = 0, reopen_rounds = 0;
 	struct timespec start, now;
 
-	while ((opt = getopt(argc, argv, "t:j:s:PS:R:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:j:s:PS:R:o:W")) != -1) {
 		if (opt == 'R')
 			reopen_rounds = atol(optarg);
 		else if (opt == 'o')
@@ -849,6 +865,8 @@ int main(int argc, char **argv)
 			pair_rounds = atol(optarg);
 		else if (opt == 'P')
 			whole_pages = true;
+		else if (opt == 'W')
+			settle_backing = true;
 		else if (opt == 't')
 			seconds = atof(optarg);
 		else if (opt == 'j')
@@ -861,7 +879,7 @@ int main(int argc, char **argv)
 	if (argc - optind != 3 || nthreads < 1 || nthreads > MAX_THREADS) {
 		fprintf(stderr,
 			"usage: exercise [-t SECONDS] [-j THREADS] "
-			"[-s SEED] [-P] [-S ROUNDS] [-R ROUNDS] [-o OPS] "
+			"[-s SEED] [-P] [-S ROUNDS] [-R ROUNDS] [-o OPS] [-W] "
 			"ENTRYDIR BACKING "
 			"CHUNK\n");
 		return 2;

@@ -27,7 +27,7 @@ run() {
 	mount_fs "$M" -o "$opts" "$T/data.bin" || return
 	pid=$PID
 	check "exerciser ($opts, $size bytes): no stale read, no miscompare, no stall" \
-		timeout $((SECS + 120)) "$HARD_BIN/hard_exercise" -t "$SECS" -j 4 \
+		timeout $((SECS + 120)) "$HARD_BIN/hard_exercise" -W -t "$SECS" -j 4 \
 		-o "$OPS" -s "$RANDOM" "$M/data.bin" "$T/data.bin" "$ch"
 	if [ -z "${3:-}" ]; then
 		check "two writers on one page through two aliases ($opts): each sees its own write" \

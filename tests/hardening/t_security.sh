@@ -82,7 +82,7 @@ for o in chunk_size=16K flush=always flush=interval=10 cow ro allow_other; do
 	case $o in
 	cow) ;; # private mapping: writes are the mount's own, never the file's
 	ro) check "-o ro: 0444 file: open for writing is EROFS" "$FSPROBE" errno EROFS open_w "$D/chunks/0" ;;
-	*) check "-o $o: 0444 file: open for writing is EACCES" "$FSPROBE" errno EACCES open_w "$D/chunks/0" ;;
+	*) check "-o $o: 0444 file: writing is EACCES" "$FSPROBE" errno EACCES pwrite "$D/chunks/0" ;;
 	esac
 	try_writes "$D"
 	umount_fs "$M" "$PID"
@@ -98,7 +98,7 @@ if mount --bind "$T/rosrc" "$T/robind" 2>/dev/null; then
 	MOUNTS="$T/robind $MOUNTS"
 	if mount -o remount,bind,ro "$T/robind" 2>/dev/null; then
 		mount_fs "$M" -o chunk_size=16K "$T/robind/ro.bin" || exit 1
-		check "read-only bind mount: open for writing is EACCES" "$FSPROBE" errno EACCES open_w "$M/ro.bin/chunks/0"
+		check "read-only bind mount: writing is EACCES" "$FSPROBE" errno EACCES pwrite "$M/ro.bin/chunks/0"
 		eq "read-only bind mount: entries show no write bits" "$(stat -c %a "$M/ro.bin/chunks/0")" 444
 		try_writes "$M/ro.bin"
 		umount_fs "$M" "$PID"
