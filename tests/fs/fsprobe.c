@@ -780,8 +780,8 @@ static int cmd_stress(int argc, char **argv)
 
 /*
  * ownrace ENTRY BACKING OFF LEN DELAYMS: against a daemon that holds
- * every WRITE DELAYMS before it reaches the mapping
- * (MMAPFS_TEST_WRITE_DELAY_MS), the page the kernel already copied the
+ * every WRITE DELAYMS before it reaches the mapping (mmapfs-test with
+ * MMAPFS_TEST_WRITE_DELAY_MS), the page the kernel already copied the
  * write into is dropped and read back from the mapping meanwhile, the way
  * a reader does it: the backing file's mtime moves, a stat of ENTRY makes
  * the kernel fetch the attributes and drop the entry's pages
@@ -889,8 +889,8 @@ static int cmd_ownrace(int argc, char **argv)
 	}
 	rc = hit ? 0
 		 : fail("%s: never read the page back before the write "
-			"reached the mapping (is MMAPFS_TEST_WRITE_DELAY_MS "
-			"set for the daemon?)",
+			"reached the mapping (is the daemon mmapfs-test, "
+			"with MMAPFS_TEST_WRITE_DELAY_MS set?)",
 			argv[0]);
 out:
 	if (o.fd >= 0)

@@ -6,7 +6,9 @@
 # fails if a daemon's log holds a sanitizer report.  Without root or
 # /dev/fuse it exits 77 (skipped).
 #
-# Environment: MMAPFS (the daemon), FSPROBE (tests/fs/fsprobe).
+# Environment: MMAPFS (the daemon), FSPROBE (tests/fs/fsprobe), and for
+# the tests that need test hooks MMAPFS_TESTD (mmapfs-test, the daemon
+# built with src/fs/testhooks.h's hooks, never installed).
 
 set -u
 

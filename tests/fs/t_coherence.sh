@@ -115,12 +115,15 @@ umount_fs "$M4" "$PID"
 
 # A write's own pages (coherence.c, rule 8): the kernel copies a write into
 # the writer's page before it sends the WRITE.  With every WRITE held
-# 400 ms by the daemon (its test hook), the probe drops that page and
-# reads it back from the mapping in between; once the write returned, the
-# writer must read what it wrote.  Whole pages are dropped before the
-# reply; a partly written last page is looked at (FUSE_NOTIFY_RETRIEVE).
+# 400 ms by the test daemon (its hook, testhooks.h), the probe drops that
+# page and reads it back from the mapping in between; once the write
+# returned, the writer must read what it wrote.  Whole pages are dropped
+# before the reply; a partly written last page is looked at
+# (FUSE_NOTIFY_RETRIEVE).
 MD="$T/mnt.delay"
-MMAPFS_TEST_WRITE_DELAY_MS=400 mount_fs "$MD" -o chunk_size=64K "$T/data.bin" || exit 1
+[ -x "${MMAPFS_TESTD:-}" ] || { fail "MMAPFS_TESTD (the test daemon, mmapfs-test) not set"; exit 1; }
+MMAPFS=$MMAPFS_TESTD MMAPFS_TEST_WRITE_DELAY_MS=400 mount_fs "$MD" -o chunk_size=64K "$T/data.bin" || exit 1
+grep -q "test hook: each WRITE is held 400 ms" "$LOG" || fail "the test daemon did not take its WRITE delay"
 check "own page dropped and read back during the write: whole pages" \
 	timeout 60 "$FSPROBE" ownrace "$MD/data.bin/chunks/0" "$T/data.bin" "$PAGE" $((2 * PAGE)) 400
 check "own page dropped and read back during the write: inside one page" \
