@@ -10,6 +10,12 @@
  * descriptors.  A referenced file is never closed, which is also how an
  * open entry keeps serving a backing file that was removed or renamed.
  *
+ * On a copy-on-write mount a file's changes live only in its private
+ * mapping: closing it would lose them.  A COW file written through the
+ * mount (mmapfs_files_written()) is kept mapped until unmount and does
+ * not count towards `cap`, so the bound on descriptors and mappings is
+ * cap + the number of files written.
+ *
  * A backing file without write permission, or one the daemon cannot open
  * for writing, is mapped read-only whatever the mount options: it is
  * never written.
@@ -36,6 +42,7 @@ struct mmapfs_files {
 	mmapio_flush_policy flush;
 	unsigned cap;
 	unsigned nmapped;
+	unsigned nkept; /* mapped COW files holding changes: never closed */
 	uint32_t lru_head, lru_tail;
 };
 
@@ -53,6 +60,15 @@ int mmapfs_files_get(struct mmapfs_files *f, uint32_t node, mmapio_file **out);
 
 /* Drop a reference taken by mmapfs_files_get(). */
 void mmapfs_files_put(struct mmapfs_files *f, uint32_t node);
+
+/*
+ * Say that FILE node `node` is about to be written through the mount.
+ * The caller holds a reference (so the file is mapped).  On a COW mount
+ * the file is then never closed before mmapfs_files_destroy(): its
+ * private mapping is the only copy of what was written.  Cheap after the
+ * first call for a file; does nothing on RW and RO mounts.
+ */
+void mmapfs_files_written(struct mmapfs_files *f, uint32_t node);
 
 /*
  * Pick up size changes made by other processes (mmapio_refresh).  Sets

@@ -195,6 +195,7 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 				      .writeback = fi->writepage != 0 };
 	mmapfs_co_write_arrive(&fs->co, &w);
 	mmapfs_test_write_delay();
+	mmapfs_files_written(&fs->files, fh->id.node); /* -o cow: keep it */
 	rc = mmapio_write(fh->mf, eoff + (uint64_t)off, buf, n);
 	if (rc != 0) {
 		mmapfs_co_write_abort(&fs->co, &w);
