@@ -24,6 +24,9 @@
  *   fsprobe stress DIR CHUNKS PPC THREADS ROUNDS
  *                                       random writes and checked reads
  *                                       through every alias (see below)
+ *   fsprobe gen FILE SIZE [SEED]        write SIZE pseudo-random bytes,
+ *                                       a function of SEED (default: of
+ *                                       FILE's base name and SIZE)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -587,6 +590,57 @@ static int cmd_fill(int argc, char **argv)
 	return 0;
 }
 
+/* splitmix64: a full-period 64-bit sequence, good enough for test data. */
+static uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* FNV-1a of the base name, so that files of one size differ. */
+static uint64_t name_seed(const char *path, uint64_t size)
+{
+	const char *base = strrchr(path, '/');
+	uint64_t h = 0xCBF29CE484222325ull;
+
+	for (const char *c = base ? base + 1 : path; *c != '\0'; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001B3ull;
+	return h ^ size;
+}
+
+/* Deterministic content: the same arguments give the same bytes, so that
+ * a failure reproduces. */
+static int cmd_gen(int argc, char **argv)
+{
+	uint64_t buf[8192], size, seed, done = 0;
+	FILE *out;
+
+	if (argc < 2)
+		return fail("usage: gen FILE SIZE [SEED]");
+	size = strtoull(argv[1], NULL, 10);
+	seed = argc > 2 ? strtoull(argv[2], NULL, 10)
+			: name_seed(argv[0], size);
+	out = fopen(argv[0], "w");
+	if (out == NULL)
+		return fail("create %s: %s", argv[0], strerror(errno));
+	while (done < size) {
+		size_t n = size - done < sizeof(buf) ? (size_t)(size - done)
+						     : sizeof(buf);
+
+		for (size_t i = 0; i < sizeof(buf) / sizeof(buf[0]); i++)
+			buf[i] = splitmix64(&seed);
+		if (fwrite(buf, 1, n, out) != n)
+			break;
+		done += n;
+	}
+	if (fclose(out) != 0 || done < size)
+		return fail("write %s: %s", argv[0], strerror(errno));
+	return 0;
+}
+
 static int cmd_truncread(int argc, char **argv)
 {
 	char buf[4096];
@@ -913,6 +967,7 @@ int main(int argc, char **argv)
 		{ "fill", cmd_fill },	      { "mmapwrite", cmd_mmapwrite },
 		{ "span", cmd_span },	      { "truncread", cmd_truncread },
 		{ "stress", cmd_stress },     { "ownrace", cmd_ownrace },
+		{ "gen", cmd_gen },
 	};
 
 	if (argc < 2)

@@ -158,9 +158,11 @@ umount_fs() {
 	wait_gone "$2" || fail "daemon $2 still running after unmount"
 }
 
-# gen FILE SIZE: deterministic pseudo-random content.
+# gen FILE SIZE [SEED]: deterministic pseudo-random content, a function
+# of SEED (by default of FILE's base name and SIZE), so that a failure
+# reproduces with the same bytes.
 gen() {
-	head -c "$2" /dev/urandom >"$1"
+	"$FSPROBE" gen "$@" || exit 1
 }
 
 PAGE=$(getconf PAGESIZE)
