@@ -12,6 +12,8 @@
 
 set -u
 
+# skip REASON: exit 77.  Also after mounting: cleanup unmounts and keeps
+# the 77, unless a check failed before.
 skip() {
 	echo "SKIP: $*"
 	exit 77
@@ -110,6 +112,7 @@ cleanup() {
 		echo "$FAILS check(s) failed"
 		exit 1
 	fi
+	[ "$status" -eq 77 ] && exit 77
 	# A script that stopped early (a syntax error, a command that killed
 	# it) has not passed, even with no check failed.
 	if [ "$status" -ne 0 ]; then
