@@ -48,6 +48,8 @@ struct mmapfs_files {
 
 #define MMAPFS_FILES_CAP 256
 
+/* Set up for the FILE nodes of `t`; nothing is mapped yet.  cap 0 means
+ * MMAPFS_FILES_CAP.  Returns 0 or -ENOMEM. */
 int mmapfs_files_init(struct mmapfs_files *f, const struct mmapfs_tree *t,
 		      mmapio_mode mode, mmapio_flush_policy flush,
 		      unsigned cap);
@@ -89,7 +91,7 @@ int mmapfs_files_stat(struct mmapfs_files *f, uint32_t node, struct stat *st);
 /* Whether the mapping accepts writes (RW or COW). */
 bool mmapfs_files_writable(const mmapio_file *mf);
 
-/* Flush every mapped file; returns the first error. */
+/* Flush every mapped file; returns 0 or the first negative errno. */
 int mmapfs_files_flush_all(struct mmapfs_files *f);
 
 /* Close everything (after the session loop ended).  NULL-safe. */
