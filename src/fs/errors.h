@@ -1,10 +1,31 @@
 /*
  * errors.h - the one place that decides which errno the filesystem
- * returns.
+ * returns, and the daemon's one error convention.
  *
  * Handlers name *why* a request fails (a mmapfs_fail value) or pass on a
  * library result; mmapfs_errno() turns that into the errno the kernel
  * gets.  The table in errors.c is the whole error policy of the mount.
+ *
+ * The error convention, for every module of the daemon:
+ *  - A function that can fail returns int: 0 on success or a negative
+ *    errno saying why (-ENOENT, -ENOMEM, -EINVAL, ...), as libmmapio
+ *    does; results go through out-parameters.  Never -1, never a
+ *    positive errno, never an index or count that doubles as an error.
+ *    Save errno before cleanup calls can change it.
+ *  - A function whose failure a person reads (the command line, the
+ *    SOURCEs at mount time) also writes one line into a buffer of its
+ *    caller (err and errlen, or mmapfs_opts.err); it still returns the
+ *    negative errno.
+ *  - Predicates return bool.  A function that cannot fail returns void
+ *    or its result.
+ *  - A callback whose contract another library fixes (fuse_opt's
+ *    processing function: -1, 0 or 1) keeps that contract and says so.
+ *  - Only the request handlers (ops*.c) turn a failure into the errno
+ *    the kernel gets, and only through this header: mmapfs_errno() for a
+ *    reason the filesystem names (mmapfs_reply_fail() replies with it),
+ *    mmapfs_errno_lib() for a negative result.  Both return the positive
+ *    errno that fuse_reply_err() takes; nothing else in the daemon deals
+ *    in positive errnos.  main() turns failures into exit statuses.
  */
 #ifndef MMAPFS_ERRORS_H
 #define MMAPFS_ERRORS_H

@@ -23,6 +23,7 @@ struct mmapfs_fstate {
 	uint32_t prev, next; /* LRU links, NONE at the ends */
 	atomic_uint_fast64_t size_seen;
 	atomic_bool gone_logged;
+	atomic_bool kept; /* COW and written: never evicted (files.h) */
 };
 
 int mmapfs_files_init(struct mmapfs_files *f, const struct mmapfs_tree *t,
@@ -36,6 +37,7 @@ int mmapfs_files_init(struct mmapfs_files *f, const struct mmapfs_tree *t,
 		f->st[i].prev = f->st[i].next = NONE;
 		atomic_init(&f->st[i].size_seen, 0);
 		atomic_init(&f->st[i].gone_logged, false);
+		atomic_init(&f->st[i].kept, false);
 	}
 	pthread_mutex_init(&f->lock, NULL);
 	f->tree = t;
@@ -105,17 +107,19 @@ static int map_file(const struct mmapfs_files *f, const char *path,
 	return rc;
 }
 
-/* Detach up to EVICT_BATCH unreferenced mappings beyond the cap. */
+/* Detach up to EVICT_BATCH unreferenced mappings beyond the cap.  Kept
+ * files (COW, written) are neither counted nor closed. */
 static unsigned evict_locked(struct mmapfs_files *f,
 			     mmapio_file *victims[EVICT_BATCH])
 {
 	unsigned n = 0;
 	uint32_t cur = f->lru_tail;
 
-	while (f->nmapped > f->cap && n < EVICT_BATCH && cur != NONE) {
+	while (f->nmapped - f->nkept > f->cap && n < EVICT_BATCH &&
+	       cur != NONE) {
 		uint32_t prev = f->st[cur].prev;
 
-		if (f->st[cur].refs == 0) {
+		if (f->st[cur].refs == 0 && !atomic_load(&f->st[cur].kept)) {
 			victims[n++] = f->st[cur].mf;
 			f->st[cur].mf = NULL;
 			lru_unlink(f, cur);
@@ -176,6 +180,20 @@ void mmapfs_files_put(struct mmapfs_files *f, uint32_t node)
 {
 	pthread_mutex_lock(&f->lock);
 	f->st[node].refs--;
+	pthread_mutex_unlock(&f->lock);
+}
+
+void mmapfs_files_written(struct mmapfs_files *f, uint32_t node)
+{
+	struct mmapfs_fstate *s = &f->st[node];
+
+	if (f->mode != MMAPIO_COW || atomic_load(&s->kept))
+		return;
+	pthread_mutex_lock(&f->lock);
+	if (!atomic_exchange(&s->kept, true) && ++f->nkept == f->cap)
+		log_info("%u files written on a copy-on-write mount: each "
+			 "keeps its mapping and descriptor until unmount",
+			 f->nkept);
 	pthread_mutex_unlock(&f->lock);
 }
 

@@ -10,6 +10,12 @@
  * descriptors.  A referenced file is never closed, which is also how an
  * open entry keeps serving a backing file that was removed or renamed.
  *
+ * On a copy-on-write mount a file's changes live only in its private
+ * mapping: closing it would lose them.  A COW file written through the
+ * mount (mmapfs_files_written()) is kept mapped until unmount and does
+ * not count towards `cap`, so the bound on descriptors and mappings is
+ * cap + the number of files written.
+ *
  * A backing file without write permission, or one the daemon cannot open
  * for writing, is mapped read-only whatever the mount options: it is
  * never written.
@@ -36,11 +42,14 @@ struct mmapfs_files {
 	mmapio_flush_policy flush;
 	unsigned cap;
 	unsigned nmapped;
+	unsigned nkept; /* mapped COW files holding changes: never closed */
 	uint32_t lru_head, lru_tail;
 };
 
 #define MMAPFS_FILES_CAP 256
 
+/* Set up for the FILE nodes of `t`; nothing is mapped yet.  cap 0 means
+ * MMAPFS_FILES_CAP.  Returns 0 or -ENOMEM. */
 int mmapfs_files_init(struct mmapfs_files *f, const struct mmapfs_tree *t,
 		      mmapio_mode mode, mmapio_flush_policy flush,
 		      unsigned cap);
@@ -53,6 +62,15 @@ int mmapfs_files_get(struct mmapfs_files *f, uint32_t node, mmapio_file **out);
 
 /* Drop a reference taken by mmapfs_files_get(). */
 void mmapfs_files_put(struct mmapfs_files *f, uint32_t node);
+
+/*
+ * Say that FILE node `node` is about to be written through the mount.
+ * The caller holds a reference (so the file is mapped).  On a COW mount
+ * the file is then never closed before mmapfs_files_destroy(): its
+ * private mapping is the only copy of what was written.  Cheap after the
+ * first call for a file; does nothing on RW and RO mounts.
+ */
+void mmapfs_files_written(struct mmapfs_files *f, uint32_t node);
 
 /*
  * Pick up size changes made by other processes (mmapio_refresh).  Sets
@@ -73,7 +91,7 @@ int mmapfs_files_stat(struct mmapfs_files *f, uint32_t node, struct stat *st);
 /* Whether the mapping accepts writes (RW or COW). */
 bool mmapfs_files_writable(const mmapio_file *mf);
 
-/* Flush every mapped file; returns the first error. */
+/* Flush every mapped file; returns 0 or the first negative errno. */
 int mmapfs_files_flush_all(struct mmapfs_files *f);
 
 /* Close everything (after the session loop ended).  NULL-safe. */

@@ -28,9 +28,6 @@ struct mmapfs {
 	const char *mountpoint;	 /* absolute, as libfuse mounts it */
 	char mnt_real[PATH_MAX]; /* resolved, for the node scan */
 	atomic_bool ra_pending;	 /* readahead not raised yet (ops.c) */
-	/* Test hook (MMAPFS_TEST_WRITE_DELAY_MS): how long each WRITE waits
-	 * before it reaches the mapping, and again after its reply. */
-	unsigned test_write_delay_ms;
 	struct mmapfs_tree tree;
 	struct mmapfs_layout layout;
 	struct mmapfs_files files;

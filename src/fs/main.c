@@ -18,6 +18,7 @@
 #include "log.h"
 #include "opts.h"
 #include "ops.h"
+#include "testhooks.h"
 
 #define EXIT_USAGE 1 /* bad command line or source: nothing mounted */
 #define EXIT_MOUNT 2 /* the mount or the session failed */
@@ -86,7 +87,6 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 {
 	char err[MMAPFS_ERR_MAX];
 	mmapio_mode mode = o->ro ? MMAPIO_RO : o->cow ? MMAPIO_COW : MMAPIO_RW;
-	const char *test_delay = getenv("MMAPFS_TEST_WRITE_DELAY_MS");
 
 	fs->chunk_size = o->chunk_size;
 	fs->page_size = mmapio_page_size();
@@ -97,11 +97,6 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 	fs->kept_timeout = o->cache == MMAPFS_CACHE_KEEP ? KEPT_TIMEOUT
 							 : ATTR_TIMEOUT;
 	fs->root_st = *root_st;
-	/* For the tests of coherence.c, rule 8: widens the window in which
-	 * the kernel holds a written page the mapping does not have yet. */
-	if (test_delay != NULL)
-		fs->test_write_delay_ms =
-			(unsigned)strtoul(test_delay, NULL, 10);
 	if (realpath(o->mountpoint, fs->mnt_real) == NULL) {
 		log_err("mountpoint '%s': %s", o->mountpoint, strerror(errno));
 		return -1;
@@ -232,6 +227,7 @@ int main(int argc, char *argv[])
 	    fuse_parse_cmdline(&args, &cmd) != 0)
 		goto out;
 	mmapfs_log_set_debug(cmd.debug);
+	mmapfs_test_hooks_init();
 	raise_nofile();
 	if (fs_init(&fs, &o, &root_st, cmd.singlethread) != 0)
 		goto out;

@@ -28,10 +28,10 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Append a node; returns its index or -1 (ENOMEM, or too many nodes). */
-static int64_t add_node(struct mmapfs_tree *t, const char *name,
-			const char *path, uint32_t parent,
-			enum mmapfs_node_type type)
+/* Append a node, its index in *id: 0, -ENOMEM, or -EOVERFLOW (too many
+ * nodes for the inode numbers). */
+static int add_node(struct mmapfs_tree *t, const char *name, const char *path,
+		    uint32_t parent, enum mmapfs_node_type type, uint32_t *id)
 {
 	struct mmapfs_node *n;
 
@@ -40,10 +40,10 @@ static int64_t add_node(struct mmapfs_tree *t, const char *name,
 		struct mmapfs_node *grown;
 
 		if (cap > (1u << 30))
-			return -1;
+			return -EOVERFLOW;
 		grown = realloc(t->nodes, cap * sizeof(*grown));
 		if (grown == NULL)
-			return -1;
+			return -ENOMEM;
 		t->nodes = grown;
 		t->cap = cap;
 	}
@@ -54,13 +54,14 @@ static int64_t add_node(struct mmapfs_tree *t, const char *name,
 	if ((name && !n->name) || (path && !n->path)) {
 		free(n->name);
 		free(n->path);
-		return -1;
+		return -ENOMEM;
 	}
 	n->parent = parent;
 	n->type = type;
 	if (type == MMAPFS_N_FILE)
 		t->nfiles++;
-	return t->nnodes++;
+	*id = t->nnodes++;
+	return 0;
 }
 
 static int add_child(struct mmapfs_tree *t, uint32_t dir, uint32_t child)
@@ -70,7 +71,7 @@ static int add_child(struct mmapfs_tree *t, uint32_t dir, uint32_t child)
 
 	grown = realloc(d->children, (d->nchildren + 1) * sizeof(*grown));
 	if (grown == NULL)
-		return -1;
+		return -ENOMEM;
 	d->children = grown;
 	d->children[d->nchildren++] = child;
 	return 0;
@@ -96,7 +97,7 @@ static void sort_children(struct mmapfs_tree *t, uint32_t dir)
 }
 
 /* Does `path` lie strictly inside directory `root`? */
-static int inside(const char *root, const char *path)
+static bool inside(const char *root, const char *path)
 {
 	size_t n = strlen(root);
 
@@ -106,21 +107,23 @@ static int inside(const char *root, const char *path)
 }
 
 /* Is resolved `path` the mount point or inside it? */
-static int in_mountpoint(const struct mmapfs_tree *t, const char *path)
+static bool in_mountpoint(const struct mmapfs_tree *t, const char *path)
 {
 	return strcmp(path, t->mnt_path) == 0 || inside(t->mnt_path, path);
 }
 
 static int scan_dir(struct mmapfs_tree *t, uint32_t dir, const char *root);
 
-/* One entry of a scanned directory: add it, or leave it out. */
+/* One entry of a scanned directory: add it, or leave it out.  0, or
+ * -ENOMEM or -EOVERFLOW (the tree cannot take it). */
 static int scan_entry(struct mmapfs_tree *t, uint32_t dir, const char *root,
 		      int dfd, const char *name)
 {
 	char path[PATH_MAX], real[PATH_MAX];
 	const char *target = path;
 	struct stat st;
-	int64_t child;
+	uint32_t child;
+	int rc;
 
 	if (snprintf(path, sizeof(path), "%s/%s", t->nodes[dir].path, name) >=
 	    (int)sizeof(path))
@@ -140,25 +143,26 @@ static int scan_entry(struct mmapfs_tree *t, uint32_t dir, const char *root,
 		target = real;
 	}
 	if (S_ISREG(st.st_mode)) {
-		child = add_node(t, name, target, dir, MMAPFS_N_FILE);
+		rc = add_node(t, name, target, dir, MMAPFS_N_FILE, &child);
 	} else if (S_ISDIR(st.st_mode) && st.st_dev == t->mnt_dev &&
 		   st.st_ino == t->mnt_ino) {
-		child = add_node(t, name, path, dir, MMAPFS_N_DIR);
-		if (child >= 0)
+		rc = add_node(t, name, path, dir, MMAPFS_N_DIR, &child);
+		if (rc == 0)
 			t->nodes[child].is_mountpoint = true; /* not scanned */
 	} else if (S_ISDIR(st.st_mode)) {
-		child = add_node(t, name, path, dir, MMAPFS_N_DIR);
-		if (child >= 0 && scan_dir(t, (uint32_t)child, root) != 0)
-			return -1;
+		rc = add_node(t, name, path, dir, MMAPFS_N_DIR, &child);
+		if (rc == 0)
+			rc = scan_dir(t, child, root);
 	} else {
 		return 0; /* FIFOs, devices and sockets are not data files */
 	}
-	if (child < 0)
-		return -1;
-	return add_child(t, dir, (uint32_t)child);
+	if (rc != 0)
+		return rc;
+	return add_child(t, dir, child);
 }
 
-/* Mirror directory node `dir`; unreadable sub-directories stay empty. */
+/* Mirror directory node `dir`; unreadable sub-directories stay empty.
+ * 0, or as scan_entry(). */
 static int scan_dir(struct mmapfs_tree *t, uint32_t dir, const char *root)
 {
 	struct dirent *de;
@@ -198,97 +202,111 @@ static const char *kind_of(mode_t m)
 	return "not a regular file or directory";
 }
 
-/* Check one SOURCE and resolve it; 0, or -1 with err set. */
+/* Check one SOURCE and resolve it; 0, or a negative errno with err set
+ * (see mmapfs_tree_build()). */
 static int check_source(const struct mmapfs_tree *t, const char *src,
 			char *real, struct stat *st, char *err, size_t errlen)
 {
-	int fd;
+	int fd, e;
 
 	if (realpath(src, real) == NULL || stat(real, st) != 0) {
-		set_err(err, errlen, "source '%s': %s", src, strerror(errno));
-		return -1;
+		e = errno;
+		set_err(err, errlen, "source '%s': %s", src, strerror(e));
+		return -e;
 	}
 	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode)) {
 		set_err(err, errlen,
 			"source '%s' is %s; only regular files "
 			"and directories can be served",
 			src, kind_of(st->st_mode));
-		return -1;
+		return -ENODEV;
 	}
 	if (strcmp(real, "/") == 0) {
 		set_err(err, errlen,
 			"source '%s': the root directory cannot be served",
 			src);
-		return -1;
+		return -EINVAL;
 	}
 	if (in_mountpoint(t, real)) {
 		set_err(err, errlen,
 			"source '%s' is the mount point or lies inside it",
 			src);
-		return -1;
+		return -EINVAL;
 	}
 	fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
-		set_err(err, errlen, "source '%s': %s", src, strerror(errno));
-		return -1;
+		e = errno;
+		set_err(err, errlen, "source '%s': %s", src, strerror(e));
+		return -e;
 	}
 	close(fd);
 	return 0;
 }
 
+/* Add one SOURCE (and, for a directory, what it holds); 0, or a negative
+ * errno with err set (see mmapfs_tree_build()). */
 static int add_source(struct mmapfs_tree *t, const char *src, char *err,
 		      size_t errlen)
 {
 	char real[PATH_MAX];
 	const char *name;
 	struct stat st;
-	uint32_t dup;
-	int64_t id;
+	uint32_t dup, id;
+	int rc;
 
-	if (check_source(t, src, real, &st, err, errlen) != 0)
-		return -1;
+	rc = check_source(t, src, real, &st, err, errlen);
+	if (rc != 0)
+		return rc;
 	name = strrchr(real, '/') + 1;
 	if (mmapfs_tree_child(t, 0, name, &dup) == 0) {
 		set_err(err, errlen,
 			"sources '%s' and '%s' would both be "
 			"named '%s'",
 			t->nodes[dup].path, real, name);
-		return -1;
+		return -EEXIST;
 	}
-	id = add_node(t, name, real, 0,
-		      S_ISDIR(st.st_mode) ? MMAPFS_N_DIR : MMAPFS_N_FILE);
-	if (id < 0 || add_child(t, 0, (uint32_t)id) != 0)
-		goto nomem;
+	rc = add_node(t, name, real, 0,
+		      S_ISDIR(st.st_mode) ? MMAPFS_N_DIR : MMAPFS_N_FILE, &id);
+	if (rc == 0)
+		rc = add_child(t, 0, id);
+	if (rc != 0)
+		goto full;
 	sort_children(t, 0); /* keeps the duplicate check a bsearch */
-	if (S_ISDIR(st.st_mode) && scan_dir(t, (uint32_t)id, real) != 0)
-		goto nomem;
+	if (S_ISDIR(st.st_mode))
+		rc = scan_dir(t, id, real);
+	if (rc != 0)
+		goto full;
 	return 0;
-nomem:
-	set_err(err, errlen, "source '%s': out of memory or too many files",
-		src);
-	return -1;
+full:
+	set_err(err, errlen, "source '%s': %s", src,
+		rc == -ENOMEM ? "out of memory" : "too many files");
+	return rc;
 }
 
 int mmapfs_tree_build(struct mmapfs_tree *t, char *const *sources, size_t n,
 		      const char *mnt, const struct stat *mnt_st, bool follow,
 		      char *err, size_t errlen)
 {
+	uint32_t root;
+	int rc;
+
 	memset(t, 0, sizeof(*t));
 	t->follow_symlinks = follow;
 	t->mnt_path = mnt;
 	t->mnt_dev = mnt_st->st_dev;
 	t->mnt_ino = mnt_st->st_ino;
-	if (add_node(t, NULL, NULL, 0, MMAPFS_N_ROOT) != 0) {
+	rc = add_node(t, NULL, NULL, 0, MMAPFS_N_ROOT, &root);
+	if (rc != 0) {
 		set_err(err, errlen, "out of memory");
 		goto fail;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (add_source(t, sources[i], err, errlen) != 0)
-			goto fail;
-	return 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = add_source(t, sources[i], err, errlen);
+	if (rc == 0)
+		return 0;
 fail:
 	mmapfs_tree_free(t);
-	return -1;
+	return rc;
 }
 
 void mmapfs_tree_free(struct mmapfs_tree *t)
@@ -324,5 +342,5 @@ int mmapfs_tree_child(const struct mmapfs_tree *t, uint32_t dir,
 		else
 			lo = mid + 1;
 	}
-	return -1;
+	return -ENOENT;
 }

@@ -51,10 +51,12 @@ struct mmapfs_tree {
  * Build the tree for `sources`, to be mounted at `mnt` (resolved path and
  * its stat before mounting).  A mount point met inside a source directory
  * becomes an empty directory node (is_mountpoint).  follow: follow links
- * to files outside their source directory.  Returns 0, or -1 with
- * one line in err naming the bad SOURCE (missing, unreadable, FIFO,
- * device, socket, duplicate name, the mount point itself or inside it).
- * On failure the tree is freed.
+ * to files outside their source directory.  Returns 0, or a negative
+ * errno with one line in err naming the bad SOURCE: the error of
+ * realpath(3), stat(2) or open(2) (missing, unreadable), -ENODEV (FIFO,
+ * device, socket), -EEXIST (duplicate name), -EINVAL (the root
+ * directory, the mount point itself or inside it), -ENOMEM, -EOVERFLOW
+ * (more than 2^30 nodes).  On failure the tree is freed.
  */
 int mmapfs_tree_build(struct mmapfs_tree *t, char *const *sources, size_t n,
 		      const char *mnt, const struct stat *mnt_st, bool follow,
@@ -63,7 +65,7 @@ int mmapfs_tree_build(struct mmapfs_tree *t, char *const *sources, size_t n,
 /* NULL-safe, accepts half-built trees. */
 void mmapfs_tree_free(struct mmapfs_tree *t);
 
-/* Child of directory node `dir` called `name`: 0 and *child, or -1. */
+/* Child of directory node `dir` called `name`: 0 and *child, or -ENOENT. */
 int mmapfs_tree_child(const struct mmapfs_tree *t, uint32_t dir,
 		      const char *name, uint32_t *child);
 

@@ -14,10 +14,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
 #include "ops.h"
+#include "testhooks.h"
 
 /*
  * The entry a request names, with a reference on its file's mapping
@@ -158,17 +158,6 @@ out:
 	mmapfs_files_put(&fs->files, id.node);
 }
 
-/* The test hook of fs.h: hold a WRITE (coherence.c, rule 8). */
-static void test_delay(const struct mmapfs *fs)
-{
-	struct timespec t = { .tv_sec = fs->test_write_delay_ms / 1000,
-			      .tv_nsec = fs->test_write_delay_ms % 1000 *
-					 1000000L };
-
-	if (fs->test_write_delay_ms != 0)
-		nanosleep(&t, NULL);
-}
-
 void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
@@ -206,7 +195,8 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 				      .data = buf,
 				      .writeback = fi->writepage != 0 };
 	mmapfs_co_write_arrive(&fs->co, &w);
-	test_delay(fs);
+	mmapfs_test_write_delay();
+	mmapfs_files_written(&fs->files, id.node); /* -o cow: keep it */
 	rc = mmapio_write(mf, eoff + (uint64_t)off, buf, n);
 	if (rc != 0) {
 		mmapfs_co_write_abort(&fs->co, &w);
@@ -215,7 +205,7 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	}
 	mmapfs_co_write(&fs->co, &w);
 	fuse_reply_write(req, n);
-	test_delay(fs);
+	mmapfs_test_write_delay();
 	mmapfs_co_write_end(&fs->co, &w);
 out:
 	mmapfs_files_put(&fs->files, id.node);

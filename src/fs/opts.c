@@ -8,6 +8,7 @@
  */
 #include "opts.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,14 +67,15 @@ static int add_positional(struct mmapfs_opts *o, const char *arg)
 		if (grown != NULL)
 			o->sources = grown;
 		set_err(o, "out of memory");
-		return -1;
+		return -ENOMEM;
 	}
 	o->sources = grown;
 	o->sources[o->nsources++] = copy;
 	return 0;
 }
 
-/* fuse_opt callback: 1 keeps the argument for libfuse, 0 drops it. */
+/* fuse_opt callback, with fuse_opt's contract (not errors.h's): 1 keeps
+ * the argument for libfuse, 0 drops it, -1 stops the parse. */
 static int opt_proc(void *data, const char *arg, int key,
 		    struct fuse_args *outargs)
 {
@@ -112,7 +114,7 @@ int mmapfs_parse_size(const char *s, uint64_t *out)
 	size_t n;
 
 	if (s == NULL)
-		return -1;
+		return -EINVAL;
 	n = strlen(s);
 	if (n > 0) {
 		switch (s[n - 1]) {
@@ -136,9 +138,9 @@ int mmapfs_parse_size(const char *s, uint64_t *out)
 		}
 	}
 	if (mmapfs_parse_index(s, n, &v) != 0 || v == 0)
-		return -1;
+		return -EINVAL;
 	if (v > UINT64_MAX / mult)
-		return -1;
+		return -EINVAL;
 	*out = v * mult;
 	return 0;
 }
@@ -146,7 +148,7 @@ int mmapfs_parse_size(const char *s, uint64_t *out)
 int mmapfs_check_chunk_size(uint64_t chunk, uint64_t page_size)
 {
 	if (chunk == 0 || page_size == 0 || chunk % page_size != 0)
-		return -1;
+		return -EINVAL;
 	return 0;
 }
 
@@ -155,9 +157,9 @@ static int parse_flush_n(const char *s, const char *prefix, uint64_t *n)
 	size_t plen = strlen(prefix);
 
 	if (strncmp(s, prefix, plen) != 0)
-		return -1;
+		return -EINVAL;
 	if (mmapfs_parse_index_str(s + plen, n) != 0 || *n == 0)
-		return -1;
+		return -EINVAL;
 	return 0;
 }
 
@@ -166,7 +168,7 @@ int mmapfs_parse_flush(const char *s, mmapio_flush_policy *out)
 	mmapio_flush_policy p = { MMAPIO_FLUSH_NEVER, 0 };
 
 	if (s == NULL)
-		return -1;
+		return -EINVAL;
 	if (strcmp(s, "never") == 0)
 		p.kind = MMAPIO_FLUSH_NEVER;
 	else if (strcmp(s, "always") == 0)
@@ -178,7 +180,7 @@ int mmapfs_parse_flush(const char *s, mmapio_flush_policy *out)
 	else if (parse_flush_n(s, "interval=", &p.n) == 0)
 		p.kind = MMAPIO_FLUSH_INTERVAL;
 	else
-		return -1;
+		return -EINVAL;
 	*out = p;
 	return 0;
 }
@@ -197,7 +199,7 @@ static int check_values(struct mmapfs_opts *o)
 				"multiple of the page size (%ld), with an "
 				"optional K, M or G suffix",
 				o->chunk_arg, page);
-			return -1;
+			return -EINVAL;
 		}
 	}
 	if (o->flush_arg != NULL &&
@@ -206,7 +208,7 @@ static int check_values(struct mmapfs_opts *o)
 			"bad flush policy '%s': use never, always, "
 			"bytes=N, writes=N or interval=MS with N >= 1",
 			o->flush_arg);
-		return -1;
+		return -EINVAL;
 	}
 	if (o->cache_arg != NULL) {
 		if (strcmp(o->cache_arg, "keep") == 0) {
@@ -216,7 +218,7 @@ static int check_values(struct mmapfs_opts *o)
 		} else {
 			set_err(o, "bad cache mode '%s': use keep or open",
 				o->cache_arg);
-			return -1;
+			return -EINVAL;
 		}
 	}
 	if (o->cache_entries_arg != NULL) {
@@ -228,13 +230,13 @@ static int check_values(struct mmapfs_opts *o)
 				"bad cache_entries '%s': a number from 1 to "
 				"%u",
 				o->cache_entries_arg, (unsigned)UINT32_MAX);
-			return -1;
+			return -EINVAL;
 		}
 		o->cache_entries = (uint32_t)n;
 	}
 	if (o->ro && o->cow) {
 		set_err(o, "options ro and cow exclude each other");
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -246,14 +248,14 @@ static int split_positionals(struct mmapfs_opts *o)
 		return 0;
 	if (o->nsources == 0) {
 		set_err(o, "missing SOURCE and MOUNTPOINT (see --help)");
-		return -1;
+		return -EINVAL;
 	}
 	if (o->nsources == 1) {
 		set_err(o,
 			"missing SOURCE or MOUNTPOINT: '%s' alone is not "
 			"enough (see --help)",
 			o->sources[0]);
-		return -1;
+		return -EINVAL;
 	}
 	o->mountpoint = o->sources[--o->nsources];
 	o->sources[o->nsources] = NULL;
@@ -262,27 +264,33 @@ static int split_positionals(struct mmapfs_opts *o)
 
 int mmapfs_opts_parse(struct fuse_args *args, struct mmapfs_opts *o)
 {
+	int rc;
+
 	memset(o, 0, sizeof(*o));
 	o->chunk_size = MMAPFS_DEFAULT_CHUNK;
 	o->flush.kind = MMAPIO_FLUSH_NEVER;
 	o->cache = MMAPFS_CACHE_KEEP;
 	o->cache_entries = MMAPFS_CACHE_ENTRIES;
 
-	/* On its own errors fuse_opt has already printed the one line. */
+	/* On its own errors fuse_opt has already printed the one line;
+	 * opt_proc() has set o->err on an allocation failure. */
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) != 0)
-		return -1;
-	if (check_values(o) != 0 || split_positionals(o) != 0)
-		return -1;
+		return -EINVAL;
+	rc = check_values(o);
+	if (rc == 0)
+		rc = split_positionals(o);
+	if (rc != 0)
+		return rc;
 	if (o->mountpoint != NULL &&
 	    fuse_opt_add_arg(args, o->mountpoint) != 0) {
 		set_err(o, "out of memory");
-		return -1;
+		return -ENOMEM;
 	}
 	/* The kernel then enforces the backing files' modes for others. */
 	if (o->allow_other &&
 	    fuse_opt_add_arg(args, "-odefault_permissions") != 0) {
 		set_err(o, "out of memory");
-		return -1;
+		return -ENOMEM;
 	}
 	return 0;
 }

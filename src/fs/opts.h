@@ -58,10 +58,11 @@ struct mmapfs_opts {
 };
 
 /*
- * Parse argv-style `args` into `o` (zeroed by the call).  Returns 0, or -1
- * with o->err holding one line describing the first problem (empty when
- * libfuse's parser rejected the syntax and printed the line itself).  With
- * o->help or o->version set, SOURCE and MOUNTPOINT are not required.
+ * Parse argv-style `args` into `o` (zeroed by the call).  Returns 0, or
+ * -EINVAL (a bad argument) or -ENOMEM, with o->err holding one line
+ * describing the first problem (empty when libfuse's parser rejected the
+ * syntax and printed the line itself).  With o->help or o->version set,
+ * SOURCE and MOUNTPOINT are not required.
  */
 int mmapfs_opts_parse(struct fuse_args *args, struct mmapfs_opts *o);
 
@@ -70,18 +71,20 @@ void mmapfs_opts_free(struct mmapfs_opts *o);
 
 /*
  * "4096", "64K", "1M", "2G" -> bytes.  Digits only, one optional suffix
- * K, M or G (either case).  Returns 0 or -1 (malformed, zero, overflow).
+ * K, M or G (either case).  Returns 0, or -EINVAL (malformed, zero, more
+ * than 2^64 - 1 bytes).
  */
 int mmapfs_parse_size(const char *s, uint64_t *out);
 
 /*
- * Check a chunk size: a positive multiple of page_size.  Returns 0 or -1.
+ * Check a chunk size: a positive multiple of page_size.  Returns 0 or
+ * -EINVAL.
  */
 int mmapfs_check_chunk_size(uint64_t chunk, uint64_t page_size);
 
 /*
  * "never", "always", "bytes=N", "writes=N", "interval=MS" (N >= 1,
- * canonical decimal) -> policy.  Returns 0 or -1.
+ * canonical decimal) -> policy.  Returns 0 or -EINVAL.
  */
 int mmapfs_parse_flush(const char *s, mmapio_flush_policy *out);
 

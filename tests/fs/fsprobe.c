@@ -24,6 +24,15 @@
  *   fsprobe stress DIR CHUNKS PPC THREADS ROUNDS
  *                                       random writes and checked reads
  *                                       through every alias (see below)
+ *   fsprobe durable ENTRY BYTE HOW      overwrite ENTRY with BYTE, sync
+ *                                       it (HOW: fsync, fdatasync, msync
+ *                                       of a shared mapping); then the
+ *                                       backing file's range holds BYTE
+ *                                       and has no dirty page (77: no
+ *                                       cachestat(2) to tell)
+ *   fsprobe gen FILE SIZE [SEED]        write SIZE pseudo-random bytes,
+ *                                       a function of SEED (default: of
+ *                                       FILE's base name and SIZE)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,6 +47,8 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+
+#include "cachestat.h"
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -587,6 +598,218 @@ static int cmd_fill(int argc, char **argv)
 	return 0;
 }
 
+static int all_byte(const char *p, size_t n, char c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != c)
+			return 0;
+	return 1;
+}
+
+/* Store byte c over the entry open as fd (len bytes) through a shared
+ * mapping, and msync(MS_SYNC) it: the kernel writes the pages back, then
+ * sends FUSE_FSYNC.  0, or -1 with errno. */
+static int store_and_msync(int fd, size_t len, int c)
+{
+	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int rc;
+
+	if (m == MAP_FAILED)
+		return -1;
+	memset(m, c, len);
+	rc = msync(m, len, MS_SYNC);
+	munmap(m, len);
+	return rc;
+}
+
+/* pwrite byte c over the entry open as fd (len bytes).  0, or -1. */
+static int overwrite(int fd, size_t len, int c)
+{
+	char *buf = malloc(len);
+	int rc;
+
+	if (buf == NULL)
+		return -1;
+	memset(buf, c, len);
+	rc = pwrite(fd, buf, len, 0) == (ssize_t)len ? 0 : -1;
+	free(buf);
+	return rc;
+}
+
+struct durable {
+	const char *entry, *how, *src;
+	int fd, bfd;
+	uint64_t off, len;
+	char *back;
+};
+
+/* Write and sync as d->how says, and count the backing range's unclean
+ * pages before the sync (pwrite only; UINT64_MAX when not counted) and
+ * after it.  0, or 1 with a message. */
+static int durable_run(struct durable *d, int c, uint64_t *before,
+		       uint64_t *after)
+{
+	uint64_t dirty = 0, wb = 0;
+	int rc;
+
+	*before = UINT64_MAX;
+	if (strcmp(d->how, "msync") == 0) {
+		rc = store_and_msync(d->fd, d->len, c);
+	} else {
+		if (overwrite(d->fd, d->len, c) != 0)
+			return fail("write %s: %s", d->entry, strerror(errno));
+		if (cs_unclean(d->bfd, d->off, d->len, &dirty, &wb) == 0)
+			*before = dirty + wb;
+		rc = strcmp(d->how, "fdatasync") == 0 ? fdatasync(d->fd)
+						      : fsync(d->fd);
+	}
+	if (rc != 0)
+		return fail("%s %s: %s", d->how, d->entry, strerror(errno));
+	rc = cs_unclean(d->bfd, d->off, d->len, &dirty, &wb);
+	if (rc != 0)
+		return fail("cachestat %s: %s", d->src, strerror(-rc));
+	*after = dirty + wb;
+	if (*after != 0)
+		return fail("%s of %s returned, but %llu dirty and %llu "
+			    "writeback pages of %s's range [%llu, +%llu) are "
+			    "not on disk",
+			    d->how, d->entry, (unsigned long long)dirty,
+			    (unsigned long long)wb, d->src,
+			    (unsigned long long)d->off,
+			    (unsigned long long)d->len);
+	return 0;
+}
+
+/* Read an attribute of the entry as a string; 0, or -1. */
+static int get_attr(const char *path, const char *name, char *buf, size_t n)
+{
+	ssize_t got = getxattr(path, name, buf, n - 1);
+
+	if (got <= 0)
+		return -1;
+	buf[got] = '\0';
+	return 0;
+}
+
+/*
+ * What an fsync through the mount promises: the entry's range is on disk
+ * in the backing file.  Killing the daemon cannot show a missing msync
+ * (the pages the daemon's mapping dirtied stay in the page cache and
+ * reach the disk later); the count of dirty pages right after the sync
+ * returns can (cachestat.h).  The range and the backing file come from
+ * the entry's user.mmapfs.* attributes.  Prints the counts before and
+ * after the sync as figures.
+ */
+static int cmd_durable(int argc, char **argv)
+{
+	char src[4096], offs[32];
+	struct durable d = { .fd = -1, .bfd = -1 };
+	uint64_t before = 0, after = 0;
+	struct stat st;
+	const char *why;
+	int rc = 1;
+
+	if (argc < 3 || (strcmp(argv[2], "fsync") != 0 &&
+			 strcmp(argv[2], "fdatasync") != 0 &&
+			 strcmp(argv[2], "msync") != 0))
+		return fail("usage: durable ENTRY BYTE fsync|fdatasync|msync");
+	d.entry = argv[0];
+	d.how = argv[2];
+	d.src = src;
+	if (get_attr(d.entry, "user.mmapfs.source", src, sizeof(src)) != 0 ||
+	    get_attr(d.entry, "user.mmapfs.offset", offs, sizeof(offs)) != 0)
+		return fail("%s: no user.mmapfs.* attributes: %s", d.entry,
+			    strerror(errno));
+	d.off = strtoull(offs, NULL, 10);
+	d.fd = open(d.entry, O_RDWR);
+	d.bfd = open(src, O_RDONLY);
+	if (d.fd < 0 || d.bfd < 0 || fstat(d.fd, &st) != 0 || st.st_size == 0) {
+		rc = fail("open %s and %s: %s", d.entry, src, strerror(errno));
+		goto out;
+	}
+	d.len = (uint64_t)st.st_size;
+	why = cs_unusable(d.bfd);
+	if (why != NULL) {
+		printf("fsprobe durable: %s\n", why);
+		rc = 77;
+		goto out;
+	}
+	rc = durable_run(&d, argv[1][0], &before, &after);
+	if (before == UINT64_MAX)
+		printf("figures: %s unclean_after=%llu\n", d.how,
+		       (unsigned long long)after);
+	else
+		printf("figures: %s unclean_before=%llu unclean_after=%llu\n",
+		       d.how, (unsigned long long)before,
+		       (unsigned long long)after);
+	if (rc != 0)
+		goto out;
+	d.back = malloc(d.len);
+	if (d.back == NULL ||
+	    pread(d.bfd, d.back, d.len, (off_t)d.off) != (ssize_t)d.len)
+		rc = fail("read %s: %s", src, strerror(errno));
+	else if (!all_byte(d.back, d.len, argv[1][0]))
+		rc = fail("%s: the backing file does not hold the write", src);
+out:
+	free(d.back);
+	if (d.fd >= 0)
+		close(d.fd);
+	if (d.bfd >= 0)
+		close(d.bfd);
+	return rc;
+}
+
+/* splitmix64: a full-period 64-bit sequence, good enough for test data. */
+static uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* FNV-1a of the base name, so that files of one size differ. */
+static uint64_t name_seed(const char *path, uint64_t size)
+{
+	const char *base = strrchr(path, '/');
+	uint64_t h = 0xCBF29CE484222325ull;
+
+	for (const char *c = base ? base + 1 : path; *c != '\0'; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001B3ull;
+	return h ^ size;
+}
+
+/* Deterministic content: the same arguments give the same bytes, so that
+ * a failure reproduces. */
+static int cmd_gen(int argc, char **argv)
+{
+	uint64_t buf[8192], size, seed, done = 0;
+	FILE *out;
+
+	if (argc < 2)
+		return fail("usage: gen FILE SIZE [SEED]");
+	size = strtoull(argv[1], NULL, 10);
+	seed = argc > 2 ? strtoull(argv[2], NULL, 10)
+			: name_seed(argv[0], size);
+	out = fopen(argv[0], "w");
+	if (out == NULL)
+		return fail("create %s: %s", argv[0], strerror(errno));
+	while (done < size) {
+		size_t n = size - done < sizeof(buf) ? (size_t)(size - done)
+						     : sizeof(buf);
+
+		for (size_t i = 0; i < sizeof(buf) / sizeof(buf[0]); i++)
+			buf[i] = splitmix64(&seed);
+		if (fwrite(buf, 1, n, out) != n)
+			break;
+		done += n;
+	}
+	if (fclose(out) != 0 || done < size)
+		return fail("write %s: %s", argv[0], strerror(errno));
+	return 0;
+}
+
 static int cmd_truncread(int argc, char **argv)
 {
 	char buf[4096];
@@ -780,8 +1003,8 @@ static int cmd_stress(int argc, char **argv)
 
 /*
  * ownrace ENTRY BACKING OFF LEN DELAYMS: against a daemon that holds
- * every WRITE DELAYMS before it reaches the mapping
- * (MMAPFS_TEST_WRITE_DELAY_MS), the page the kernel already copied the
+ * every WRITE DELAYMS before it reaches the mapping (mmapfs-test with
+ * MMAPFS_TEST_WRITE_DELAY_MS), the page the kernel already copied the
  * write into is dropped and read back from the mapping meanwhile, the way
  * a reader does it: the backing file's mtime moves, a stat of ENTRY makes
  * the kernel fetch the attributes and drop the entry's pages
@@ -889,8 +1112,8 @@ static int cmd_ownrace(int argc, char **argv)
 	}
 	rc = hit ? 0
 		 : fail("%s: never read the page back before the write "
-			"reached the mapping (is MMAPFS_TEST_WRITE_DELAY_MS "
-			"set for the daemon?)",
+			"reached the mapping (is the daemon mmapfs-test, "
+			"with MMAPFS_TEST_WRITE_DELAY_MS set?)",
 			argv[0]);
 out:
 	if (o.fd >= 0)
@@ -913,6 +1136,7 @@ int main(int argc, char **argv)
 		{ "fill", cmd_fill },	      { "mmapwrite", cmd_mmapwrite },
 		{ "span", cmd_span },	      { "truncread", cmd_truncread },
 		{ "stress", cmd_stress },     { "ownrace", cmd_ownrace },
+		{ "gen", cmd_gen },	      { "durable", cmd_durable },
 	};
 
 	if (argc < 2)

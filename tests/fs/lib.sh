@@ -6,10 +6,14 @@
 # fails if a daemon's log holds a sanitizer report.  Without root or
 # /dev/fuse it exits 77 (skipped).
 #
-# Environment: MMAPFS (the daemon), FSPROBE (tests/fs/fsprobe).
+# Environment: MMAPFS (the daemon), FSPROBE (tests/fs/fsprobe), and for
+# the tests that need test hooks MMAPFS_TESTD (mmapfs-test, the daemon
+# built with src/fs/testhooks.h's hooks, never installed).
 
 set -u
 
+# skip REASON: exit 77.  Also after mounting: cleanup unmounts and keeps
+# the 77, unless a check failed before.
 skip() {
 	echo "SKIP: $*"
 	exit 77
@@ -108,6 +112,7 @@ cleanup() {
 		echo "$FAILS check(s) failed"
 		exit 1
 	fi
+	[ "$status" -eq 77 ] && exit 77
 	# A script that stopped early (a syntax error, a command that killed
 	# it) has not passed, even with no check failed.
 	if [ "$status" -ne 0 ]; then
@@ -156,9 +161,11 @@ umount_fs() {
 	wait_gone "$2" || fail "daemon $2 still running after unmount"
 }
 
-# gen FILE SIZE: deterministic pseudo-random content.
+# gen FILE SIZE [SEED]: deterministic pseudo-random content, a function
+# of SEED (by default of FILE's base name and SIZE), so that a failure
+# reproduces with the same bytes.
 gen() {
-	head -c "$2" /dev/urandom >"$1"
+	"$FSPROBE" gen "$@" || exit 1
 }
 
 PAGE=$(getconf PAGESIZE)

@@ -2,6 +2,7 @@
  * test_opts.c - command line parsing through fuse_opt: our options are
  * taken out, libfuse's are left in, every bad value gives one message.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -117,7 +118,8 @@ static void bad_command_lines(void **state)
 		struct fuse_args args;
 		struct mmapfs_opts o;
 
-		assert_int_equal(parse(&args, &o, (const char **)cases[i]), -1);
+		assert_int_equal(parse(&args, &o, (const char **)cases[i]),
+				 -EINVAL);
 		assert_true(o.err[0] != '\0');
 		assert_null(strchr(o.err, '\n')); /* one line */
 		mmapfs_opts_free(&o);
@@ -231,7 +233,7 @@ static void bad_cache_values(void **state)
 		struct fuse_args args;
 		struct mmapfs_opts o;
 
-		if (parse_o(&args, &o, cases[i].opt) != -1)
+		if (parse_o(&args, &o, cases[i].opt) != -EINVAL)
 			fail_msg("'%s' was accepted", cases[i].opt);
 		assert_true(o.err[0] != '\0');
 		assert_null(strchr(o.err, '\n')); /* one line */
@@ -271,14 +273,14 @@ static void sizes(void **state)
 	assert_true(v == 2u << 20);
 	assert_int_equal(mmapfs_parse_size("1G", &v), 0);
 	assert_true(v == 1u << 30);
-	assert_int_equal(mmapfs_parse_size("K", &v), -1);
-	assert_int_equal(mmapfs_parse_size("0K", &v), -1);
-	assert_int_equal(mmapfs_parse_size("1KB", &v), -1);
-	assert_int_equal(mmapfs_parse_size(" 1K", &v), -1);
-	assert_int_equal(mmapfs_parse_size("17179869184G", &v), -1);
+	assert_int_equal(mmapfs_parse_size("K", &v), -EINVAL);
+	assert_int_equal(mmapfs_parse_size("0K", &v), -EINVAL);
+	assert_int_equal(mmapfs_parse_size("1KB", &v), -EINVAL);
+	assert_int_equal(mmapfs_parse_size(" 1K", &v), -EINVAL);
+	assert_int_equal(mmapfs_parse_size("17179869184G", &v), -EINVAL);
 	assert_int_equal(mmapfs_check_chunk_size(8192, 4096), 0);
-	assert_int_equal(mmapfs_check_chunk_size(6144, 4096), -1);
-	assert_int_equal(mmapfs_check_chunk_size(0, 4096), -1);
+	assert_int_equal(mmapfs_check_chunk_size(6144, 4096), -EINVAL);
+	assert_int_equal(mmapfs_check_chunk_size(0, 4096), -EINVAL);
 }
 
 static void flush_policies(void **state)
@@ -296,10 +298,10 @@ static void flush_policies(void **state)
 	assert_int_equal(mmapfs_parse_flush("interval=250", &p), 0);
 	assert_int_equal(p.kind, MMAPIO_FLUSH_INTERVAL);
 	assert_true(p.n == 250);
-	assert_int_equal(mmapfs_parse_flush("bytes=01", &p), -1);
-	assert_int_equal(mmapfs_parse_flush("Never", &p), -1);
-	assert_int_equal(mmapfs_parse_flush("writes", &p), -1);
-	assert_int_equal(mmapfs_parse_flush("", &p), -1);
+	assert_int_equal(mmapfs_parse_flush("bytes=01", &p), -EINVAL);
+	assert_int_equal(mmapfs_parse_flush("Never", &p), -EINVAL);
+	assert_int_equal(mmapfs_parse_flush("writes", &p), -EINVAL);
+	assert_int_equal(mmapfs_parse_flush("", &p), -EINVAL);
 }
 
 int main(void)

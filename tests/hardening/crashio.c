@@ -13,7 +13,12 @@
  *                            before, in that range, is durable
  *       After each fsync the backing file's pages of the entry must be
  *       clean (cachestat(2): no dirty page, none under writeback), that is
- *       on disk, not only in the page cache.
+ *       on disk, not only in the page cache.  Without a usable
+ *       cachestat(2) it does nothing and exits 77 (skip).
+ *
+ *   crashio cachestat FILE
+ *       Exits 0 when cachestat(2) can judge FILE's pages, else 77 with
+ *       the reason (no such system call, FILE on tmpfs).
  *
  *   crashio verify JOURNAL FILE SEED
  *       Every byte covered by an acknowledged fsync holds the value the
@@ -36,21 +41,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef SYS_cachestat
-#define SYS_cachestat 451
-#endif
+#include "../fs/cachestat.h"
 
-struct cs_range {
-	uint64_t off, len;
-};
-
-struct cs_stat {
-	uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted,
-		nr_recently_evicted;
-};
+#define EXIT_SKIP 77
 
 static uint8_t data_byte(uint64_t seed, uint64_t seq, uint64_t pos)
 {
@@ -128,33 +123,43 @@ static int map_store(int fd, size_t elen, size_t a, const uint8_t *buf,
 	return rc;
 }
 
-static int cachestat_works = -1;
-
-/* 0 when the backing range is clean; 1 (with a message) when not. */
+/* 0 when the backing range is clean; 1 (with a message) when not, or
+ * when it cannot be told (cmd_write checked that it can). */
 static int check_clean(int bfd, uint64_t off, uint64_t len)
 {
-	struct cs_range r = { off, len };
-	struct cs_stat s;
+	uint64_t dirty = 0, wb = 0;
+	int rc = cs_unclean(bfd, off, len, &dirty, &wb);
 
-	if (cachestat_works == 0)
-		return 0;
-	if (syscall(SYS_cachestat, bfd, &r, &s, 0) != 0) {
-		if (cachestat_works < 0)
-			printf("crashio: cachestat(2) unavailable (%s): "
-			       "dirty-page check not done\n",
-			       strerror(errno));
-		cachestat_works = 0;
-		return 0;
+	if (rc != 0) {
+		fprintf(stderr, "crashio: cachestat(2): %s\n", strerror(-rc));
+		return 1;
 	}
-	cachestat_works = 1;
-	if (s.nr_dirty == 0 && s.nr_writeback == 0)
+	if (dirty == 0 && wb == 0)
 		return 0;
 	fprintf(stderr,
 		"crashio: fsync of [%" PRIu64 ", +%" PRIu64
 		") returned but the backing file has %" PRIu64
 		" dirty and %" PRIu64 " writeback pages there\n",
-		off, len, s.nr_dirty, s.nr_writeback);
+		off, len, dirty, wb);
 	return 1;
+}
+
+/* Whether check_clean() can judge FILE; 0, or EXIT_SKIP with the reason. */
+static int cmd_cachestat(char **argv)
+{
+	int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+	const char *why;
+
+	if (fd < 0) {
+		perror("crashio cachestat");
+		return 2;
+	}
+	why = cs_unusable(fd);
+	close(fd);
+	if (why == NULL)
+		return 0;
+	printf("crashio: %s\n", why);
+	return EXIT_SKIP;
 }
 
 static int cmd_write(char **argv)
@@ -169,10 +174,17 @@ static int cmd_write(char **argv)
 	uint8_t *buf = malloc(1 << 20);
 	struct stat st;
 	char path[4096];
+	const char *why;
 
 	if (bfd < 0 || jfd < 0 || buf == NULL || fstat(bfd, &st) != 0) {
 		perror("crashio write");
 		return 2;
+	}
+	why = cs_unusable(bfd);
+	if (why != NULL) {
+		printf("crashio: %s: the check after fsync cannot be done\n",
+		       why);
+		return EXIT_SKIP;
 	}
 	size = (uint64_t)st.st_size;
 	page = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -338,7 +350,10 @@ int main(int argc, char **argv)
 		return cmd_write(argv + 2);
 	if (argc == 5 && strcmp(argv[1], "verify") == 0)
 		return cmd_verify(argv + 2);
+	if (argc == 3 && strcmp(argv[1], "cachestat") == 0)
+		return cmd_cachestat(argv + 2);
 	fprintf(stderr, "usage: crashio write ENTRYDIR BACKING CHUNK JOURNAL "
-			"SEED | crashio verify JOURNAL FILE SEED\n");
+			"SEED | crashio verify JOURNAL FILE SEED | crashio "
+			"cachestat FILE\n");
 	return 2;
 }

@@ -5,7 +5,8 @@
 # the installed header, shared library and pkg-config file only, and run it.
 # Checks the soname (libmmapio.so.0), that the program needs exactly that,
 # and that the library exports every function of the header and nothing
-# else (no internal mmapio__ symbols).  Exits 77 when a tool is missing.
+# else (no internal mmapio__ symbols).  The installed daemon, if any, holds
+# no test hooks.  Exits 77 when a tool is missing.
 set -eu
 
 # Under the valgrind test setup this shell itself runs under valgrind, which
@@ -97,6 +98,14 @@ missing=$(comm -23 "$tmp/declared" "$tmp/exported")
 extra_syms=$(grep -v '^_' "$tmp/exported" | comm -13 "$tmp/declared" - || true)
 [ -z "$extra_syms" ] || fail "exported beyond the header: $extra_syms"
 grep -q '^mmapio__' "$tmp/exported" && fail "internal symbols exported"
+
+# The daemon, when built, is installed without test hooks, and the test
+# daemon is not installed at all (src/fs/testhooks.h).
+[ -z "$(find "$dest" -name mmapfs-test)" ] || fail "mmapfs-test was installed"
+daemon=$(find "$dest" -path '*/bin/mmapfs' -type f | head -n 1)
+if [ -n "$daemon" ] && grep -a -q MMAPFS_TEST "$daemon"; then
+	fail "the installed mmapfs contains test hooks (MMAPFS_TEST)"
+fi
 
 mkdir "$tmp/run"
 # shellcheck disable=SC2086
