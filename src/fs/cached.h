@@ -39,9 +39,9 @@ struct mmapfs_cached_rec {
 	 * one during a drop (rule 8). */
 	uint64_t read_lo, read_hi;
 	uint64_t last_read;
-	uint64_t epoch; /* the file's epoch its pages reflect */
-	bool stale;	/* its cached pages may be out of date */
-	bool pages;	/* the kernel may cache some of its pages */
+	uint64_t epoch;	     /* the file's epoch its pages reflect */
+	bool stale;	     /* its cached pages may be out of date */
+	bool pages;	     /* the kernel may cache some of its pages */
 	uint64_t last_touch; /* the file's touch count at its last READ or
 				write, to notice one during a drop (rule 1) */
 	struct mmapfs_cached_rec *hnext;       /* hash chain */

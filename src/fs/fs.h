@@ -23,7 +23,7 @@ struct mmapfs {
 	double entry_timeout; /* for numbered entries, whose set changes */
 	double name_timeout;  /* for fixed names: sources, chunks, pages */
 	double attr_timeout;
-	double kept_timeout; /* entries and attributes of watched files */
+	double kept_timeout;	 /* entries and attributes of watched files */
 	struct stat root_st;	 /* the mount point before mounting */
 	const char *mountpoint;	 /* absolute, as libfuse mounts it */
 	char mnt_real[PATH_MAX]; /* resolved, for the node scan */

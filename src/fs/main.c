@@ -94,8 +94,8 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 	fs->entry_timeout = ENTRY_TIMEOUT;
 	fs->name_timeout = NAME_TIMEOUT;
 	fs->attr_timeout = ATTR_TIMEOUT;
-	fs->kept_timeout = o->cache == MMAPFS_CACHE_KEEP ? KEPT_TIMEOUT
-							 : ATTR_TIMEOUT;
+	fs->kept_timeout =
+		o->cache == MMAPFS_CACHE_KEEP ? KEPT_TIMEOUT : ATTR_TIMEOUT;
 	fs->root_st = *root_st;
 	if (realpath(o->mountpoint, fs->mnt_real) == NULL) {
 		log_err("mountpoint '%s': %s", o->mountpoint, strerror(errno));

@@ -30,6 +30,12 @@
  *                                       backing file's range holds BYTE
  *                                       and has no dirty page (77: no
  *                                       cachestat(2) to tell)
+ *   fsprobe outside ENTRY BACKING BOFF LEN BARRIER
+ *                                       another process's write(2) to
+ *                                       the backing file, then a getxattr
+ *                                       of BARRIER through the mount: an
+ *                                       open descriptor and a mapping of
+ *                                       ENTRY (starting at BOFF) see it
  *   fsprobe gen FILE SIZE [SEED]        write SIZE pseudo-random bytes,
  *                                       a function of SEED (default: of
  *                                       FILE's base name and SIZE)
@@ -1124,6 +1130,52 @@ out:
 	return rc;
 }
 
+/*
+ * outside ENTRY BACKING BOFF LEN BARRIER: with ENTRY open, mapped and its
+ * first LEN bytes cached, write LEN new bytes to the backing file at BOFF
+ * (where ENTRY starts), then getxattr(BARRIER): read(2) through the same
+ * descriptor and a load from the same mapping give the new bytes.
+ */
+static int cmd_outside(int argc, char **argv)
+{
+	char old[4096], want[4096], got[4096], v[4096];
+	size_t len;
+	off_t boff;
+	uint8_t *map;
+	int fd, bfd, rc = 0;
+
+	if (argc != 5)
+		return fail("usage: outside ENTRY BACKING BOFF LEN BARRIER");
+	boff = strtoll(argv[2], NULL, 10);
+	len = strtoul(argv[3], NULL, 10);
+	if (len == 0 || len > sizeof(want))
+		return fail("LEN must be 1..%zu", sizeof(want));
+	fd = open(argv[0], O_RDONLY);
+	bfd = open(argv[1], O_WRONLY);
+	if (fd < 0 || bfd < 0)
+		return fail("open: %s", strerror(errno));
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return fail("mmap %s: %s", argv[0], strerror(errno));
+	if (pread(fd, old, len, 0) != (ssize_t)len)
+		return fail("pread %s: %s", argv[0], strerror(errno));
+	for (size_t i = 0; i < len; i++)
+		want[i] = (char)~old[i];
+	if (map[0] != (uint8_t)old[0] ||
+	    pwrite(bfd, want, len, boff) != (ssize_t)len)
+		return fail("pwrite %s: %s", argv[1], strerror(errno));
+	if (getxattr(argv[4], "user.mmapfs.source", v, sizeof(v)) < 0)
+		return fail("getxattr %s: %s", argv[4], strerror(errno));
+	if (pread(fd, got, len, 0) != (ssize_t)len || memcmp(got, want, len))
+		rc = fail("read(2) of the open descriptor: old bytes");
+	else if (memcmp(map, want, len) != 0)
+		rc = fail("load from the mapping: old bytes");
+	munmap(map, len);
+	close(fd);
+	close(bfd);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -1137,6 +1189,7 @@ int main(int argc, char **argv)
 		{ "span", cmd_span },	      { "truncread", cmd_truncread },
 		{ "stress", cmd_stress },     { "ownrace", cmd_ownrace },
 		{ "gen", cmd_gen },	      { "durable", cmd_durable },
+		{ "outside", cmd_outside },
 	};
 
 	if (argc < 2)
