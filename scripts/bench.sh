@@ -22,8 +22,12 @@
 #       --big SIZE      sparse file of the scale test (default 1T)
 #       --rand-ms MS    duration of each random I/O run (default 1000)
 #       --syncs N       write+sync rounds per round (default 100)
+#       --tree-pages N  pages of the entries test (default 4096)
+#       --known N       entries the kernel holds for the memory figure
+#                       (default 1048576)
 #       --only LIST     run only these measurements (comma-separated):
-#                       lib, read, write, rand, sync, meta, scale
+#                       lib, read, write, rand, sync, tree, meta, known,
+#                       scale
 #       --smoke         seconds: tiny sizes, one round
 # Environment: BENCH_BUILDDIR (build directory); BENCH_MMAPFS, BENCH_IO,
 # BENCH_LIB (use these binaries: no installation, no build).
@@ -32,7 +36,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${BENCH_BUILDDIR:-$root/build-bench-fs}
 size=1G rounds=3 dir=/var/tmp out="" entries=262144 stats=10000 big=1T
-rand_ms=1000 syncs=100 lib_args=() only=lib,read,write,rand,sync,meta,scale
+rand_ms=1000 syncs=100 lib_args=() tree_pages=4096 known=1048576
+only=lib,read,write,rand,sync,tree,meta,known,scale
 
 die() {
 	echo "bench: $*" >&2
@@ -51,9 +56,11 @@ while [ $# -gt 0 ]; do
 	--rand-ms) rand_ms=$2; shift ;;
 	--syncs) syncs=$2; shift ;;
 	--only) only=$2; shift ;;
+	--tree-pages) tree_pages=$2; shift ;;
+	--known) known=$2; shift ;;
 	--smoke)
 		size=8M rounds=1 entries=2048 stats=100 big=1G
-		rand_ms=50 syncs=5 lib_args=(--quick)
+		rand_ms=50 syncs=5 lib_args=(--quick) tree_pages=256 known=4096
 		;;
 	-h | --help)
 		sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -203,7 +210,7 @@ PAGE=$(getconf PAGESIZE)
 CHUNK=$((1 << 20))
 nchunks=$((size_b / CHUNK))
 npages=$((size_b / PAGE))
-mkdir -p "$W/src" "$W/meta" "$W/native" "$W/big"
+mkdir -p "$W/src" "$W/meta" "$W/native" "$W/big" "$W/tree" "$W/known"
 DATA=$W/src/data
 log "preparing data in $W"
 truncate -s "$size_b" "$DATA"
@@ -211,6 +218,16 @@ truncate -s "$size_b" "$DATA"
 truncate -s $((entries * PAGE)) "$W/meta/meta"
 [[ ",$only," != *",meta,"* ]] || "$IO" mkfiles "$W/native" "$entries"
 truncate -s "$big_b" "$W/big/huge"
+if [[ ",$only," == *",tree,"* ]]; then
+	# The same bytes as entries and as native files: pages of a small
+	# file, and the data file's 1 MiB chunks.
+	mkdir -p "$W/npages" "$W/nchunks"
+	truncate -s $((tree_pages * PAGE)) "$W/tree/pg"
+	"$IO" seq write $CHUNK "$W/tree/pg" >/dev/null
+	"$IO" mkfiles "$W/npages" "$tree_pages" "$W/tree/pg" "$PAGE"
+	"$IO" mkfiles "$W/nchunks" "$nchunks" "$DATA" "$CHUNK"
+fi
+truncate -s $((known * PAGE)) "$W/known/k"
 warm() { cat "$DATA" >/dev/null; }
 warm
 
@@ -309,21 +326,94 @@ sync_latency() {
 	fs_umount
 }
 
+# ms of one `ls -l DIR`.
+ls_ms() {
+	local t0
+	t0=$(ms_now)
+	ls -l "$1" >/dev/null
+	echo $((($(ms_now) - t0) / 1000000))
+}
+
 # ls -l of ENTRIES names and stat of STATS random ones: pages/ of a fresh
-# mount (nothing cached) vs a native directory of as many empty files.
+# mount (nothing cached) vs a native directory of as many empty files;
+# then ls -l of both again (the second time).
 metadata() {
-	local t0 r
+	local r
 	mount_mmapfs md "$W/meta/meta"
 	r=$("$IO" stat "$MNT/meta/pages" "$entries" "$stats")
 	rec stat.mmapfs "$(awk '{ printf "%.1f", $2 / 1e6 }' <<<"$r")"
 	r=$("$IO" stat "$W/native" "$entries" "$stats")
 	rec stat.native "$(awk '{ printf "%.1f", $2 / 1e6 }' <<<"$r")"
-	t0=$(ms_now)
-	ls -l "$MNT/meta/pages" >/dev/null
-	rec ls.mmapfs "$(( ($(ms_now) - t0) / 1000000 ))"
-	t0=$(ms_now)
-	ls -l "$W/native" >/dev/null
-	rec ls.native "$(( ($(ms_now) - t0) / 1000000 ))"
+	fs_umount
+	mount_mmapfs md "$W/meta/meta"
+	rec ls.mmapfs "$(ls_ms "$MNT/meta/pages")"
+	rec ls.native "$(ls_ms "$W/native")"
+	rec ls2.mmapfs "$(ls_ms "$MNT/meta/pages")"
+	rec ls2.native "$(ls_ms "$W/native")"
+	r=$("$IO" stat "$MNT/meta/pages" "$entries" "$stats")
+	rec stat2.mmapfs "$(awk '{ printf "%.1f", $2 / 1e6 }' <<<"$r")"
+	r=$("$IO" stat "$W/native" "$entries" "$stats")
+	rec stat2.native "$(awk '{ printf "%.1f", $2 / 1e6 }' <<<"$r")"
+	fs_umount
+}
+
+# seq read of COUNT entries of DIR (or of one file, COUNT empty) in 128 KiB
+# calls, as `cat` does: MiB/s.
+cat_rate() { rate "$("$IO" seq read 131072 "$@")" 1; }
+
+# A tree of entries against the same bytes as native files, and large
+# entries against the backing file: warm passes of `cat pages/*` and `cat
+# chunks/*` (2nd and 3rd pass of one mount: the 2nd pays a GETATTR per
+# entry READ in the 1st, see README), a cold pass of chunks/* against the
+# file mounted as one entry, O_DIRECT reads of chunks/*, and random 4 KiB
+# preads of open chunks once they are cached.
+tree() {
+	local d c order="native mmapfs"
+	[ $((ROUND % 2)) = 1 ] && order="mmapfs native"
+	for c in $order; do
+		case $c in
+		native)
+			cat_rate "$W/npages" "$tree_pages" >/dev/null
+			rec tree.pages.native "$(cat_rate "$W/npages" "$tree_pages")"
+			cat_rate "$W/nchunks" "$nchunks" >/dev/null
+			rec tree.chunks.native "$(cat_rate "$W/nchunks" "$nchunks")"
+			rec tree.chunks.backing "$(cat_rate "$DATA")"
+			rec tree.direct.buffered "$(rate "$("$IO" seq read $CHUNK "$DATA")" 1)"
+			rec tree.rand.native "$(rate "$("$IO" rand read 1 "$rand_ms" 4096 "$DATA")" 4096)"
+			;;
+		mmapfs)
+			mount_mmapfs tp "$W/tree/pg"
+			d=$MNT/pg/pages
+			cat_rate "$d" "$tree_pages" >/dev/null
+			rec tree.pages.mmapfs2 "$(cat_rate "$d" "$tree_pages")"
+			rec tree.pages.mmapfs "$(cat_rate "$d" "$tree_pages")"
+			fs_umount
+			mount_mmapfs tc "$DATA"
+			d=$MNT/data/chunks
+			rec tree.cold.chunks "$(cat_rate "$d" "$nchunks")"
+			rec tree.chunks.mmapfs2 "$(cat_rate "$d" "$nchunks")"
+			rec tree.chunks.mmapfs "$(cat_rate "$d" "$nchunks")"
+			rec tree.rand.chunks "$(rate "$("$IO" rand read 1 "$rand_ms" 4096 "$d" "$nchunks")" 4096)"
+			rec tree.direct.chunks "$(rate "$("$IO" seq read $CHUNK "$d" "$nchunks" direct)" 1)"
+			fs_umount
+			mount_mmapfs t1 "$DATA" -o chunk_size="$size"
+			rec tree.cold.one "$(cat_rate "$MNT/data/chunks/0")"
+			fs_umount
+			;;
+		esac
+	done
+}
+
+# The daemon's resident memory once the kernel holds KNOWN entries (ls -l
+# of pages/ of a sparse file: READDIRPLUS hands the kernel every entry).
+known_entries() {
+	local before
+	mount_mmapfs kn "$W/known/k"
+	before=$(awk '/^VmRSS:/ { print $2 }' "/proc/$MPID/status")
+	ls -l "$MNT/k/pages" >/dev/null
+	rec known.rss "$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$MPID/status")"
+	rec known.per_entry "$(awk -v b="$before" -v n="$known" \
+		'/^VmRSS:/ { printf "%.0f", ($2 - b) * 1024 / n }' "/proc/$MPID/status")"
 	fs_umount
 }
 
@@ -367,11 +457,13 @@ for ROUND in $(seq 1 "$rounds"); do
 		warm
 	fi
 	if want rand; then random_io; fi
+	if want tree; then tree; fi
 	if want sync; then sync_latency; fi
 	# Minutes of listing and a 1 TiB mount vary little between rounds:
 	# measured once, so that the default run stays within a few minutes.
 	if [ "$ROUND" -eq 1 ]; then
 		if want meta; then metadata; fi
+		if want known; then known_entries; fi
 		if want scale; then scale; fi
 	fi
 done
@@ -400,8 +492,20 @@ spec() {
 	done
 	echo "write+fsync 1 page|4096|sync.mmapfs|sync.msync|direct msync|us|lo|1.5"
 	echo "write+fsync 1 page|4096|sync.mmapfs|sync.fdatasync|pwrite+fdatasync|us|lo|-"
-	echo "stat $stats random|-|stat.mmapfs|stat.native|native files|ms|lo|-"
-	echo "ls -l $entries|-|ls.mmapfs|ls.native|native files|ms|lo|-"
+	echo "warm cat pages/* ($tree_pages, 2nd pass)|4096|tree.pages.mmapfs2|tree.pages.native|native files|MiB/s|hi|0.9"
+	echo "warm cat pages/* ($tree_pages, 3rd pass)|4096|tree.pages.mmapfs|tree.pages.native|native files|MiB/s|hi|0.9"
+	echo "warm cat chunks/* (2nd pass)|1048576|tree.chunks.mmapfs2|tree.chunks.native|native files|MiB/s|hi|0.9"
+	echo "warm cat chunks/* (3rd pass)|1048576|tree.chunks.mmapfs|tree.chunks.native|native files|MiB/s|hi|0.9"
+	echo "warm cat chunks/* (3rd pass)|1048576|tree.chunks.mmapfs|tree.chunks.backing|cat backing file|MiB/s|hi|-"
+	echo "cold cat chunks/*|1048576|tree.cold.chunks|tree.cold.one|one entry, cold|MiB/s|hi|0.7"
+	echo "O_DIRECT read chunks/*|1048576|tree.direct.chunks|tree.direct.buffered|buffered backing|MiB/s|hi|0.5"
+	echo "rand read open chunks, warm|4096|tree.rand.chunks|tree.rand.native|native pread|MiB/s|hi|0.5"
+	echo "stat $stats random, fresh mount|-|stat.mmapfs|stat.native|native files|ms|lo|2"
+	echo "stat $stats random, after ls -l|-|stat2.mmapfs|stat2.native|native files|ms|lo|2"
+	echo "ls -l $entries, fresh mount|-|ls.mmapfs|ls.native|native files|ms|lo|4"
+	echo "ls -l $entries, second time|-|ls2.mmapfs|ls2.native|native files|ms|lo|2"
+	echo "daemon RSS, $known entries held|-|known.rss|-|-|MiB|abs|-"
+	echo "daemon RSS per entry held|-|known.per_entry|-|-|bytes|abs|-"
 	echo "scale $big mount time|-|scale.mount_ms|-|-|ms|abs|100"
 	echo "scale $big VmHWM mounted|-|scale.hwm_mount|-|-|MiB|abs|16"
 	echo "scale $big VmHWM after ls -U pages, head|-|scale.hwm_ls|-|-|MiB|abs|16"

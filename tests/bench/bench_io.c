@@ -5,9 +5,10 @@
  * backing file, a native directory: it does not care which) and prints its
  * raw counts on one line of standard output; the script computes ratios.
  *
- *   seq read|write BS PATH [COUNT]
+ *   seq read|write BS PATH [COUNT [direct]]
  *       read (or overwrite in place) PATH, or PATH/0 .. PATH/COUNT-1, whole,
- *       in BS-byte calls; prints "bytes ns".
+ *       in BS-byte calls (opened with O_DIRECT with "direct", BS then a
+ *       multiple of 4096); prints "bytes ns".
  *   rand read|write THREADS MS BS PATH [COUNT [reopen]]
  *       BS-byte preads (pwrites) at random BS-aligned offsets of PATH, or of
  *       random entries PATH/i (i < COUNT, each as large as PATH/0) kept open,
@@ -20,8 +21,10 @@
  *       of BACKING at DSYNC_OFF; prints the three median latencies in ns.
  *   stat DIR COUNT N
  *       stat DIR/i for N random i < COUNT; prints "n ns".
- *   mkfiles DIR COUNT
- *       create empty files DIR/0 .. DIR/COUNT-1.
+ *   mkfiles DIR COUNT [SOURCE PIECE]
+ *       create files DIR/0 .. DIR/COUNT-1: empty, or file i holding bytes
+ *       [i * PIECE, (i + 1) * PIECE) of SOURCE (the same bytes as the
+ *       mount's entries, as native files).
  *   mount MNT TIMEOUT_MS LOG CMD [ARG...]
  *       start CMD in its own session (a daemon in the foreground) with its
  *       output appended to LOG, wait
@@ -59,12 +62,12 @@ static uint64_t now_ns(void)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: bench_io seq read|write BS PATH [COUNT]\n"
+		"usage: bench_io seq read|write BS PATH [COUNT [direct]]\n"
 		"       bench_io rand read|write THREADS MS BS PATH "
 		"[COUNT [reopen]]\n"
 		"       bench_io sync MOUNT_ENTRY BACKING MAP_OFF DSYNC_OFF N\n"
 		"       bench_io stat DIR COUNT N\n"
-		"       bench_io mkfiles DIR COUNT\n"
+		"       bench_io mkfiles DIR COUNT [SOURCE PIECE]\n"
 		"       bench_io mount MNT TIMEOUT_MS LOG CMD [ARG...]\n");
 	return 2;
 }
@@ -88,10 +91,11 @@ static void entry_path(char *buf, size_t len, const char *dir, uint64_t i)
 	snprintf(buf, len, "%s/%llu", dir, (unsigned long long)i);
 }
 
-/* A buffer of `len` bytes of pseudo-random content, or NULL. */
+/* A buffer of `len` bytes of pseudo-random content, page-aligned (for
+ * O_DIRECT), or NULL. */
 static unsigned char *make_buf(size_t len)
 {
-	unsigned char *buf = malloc(len);
+	unsigned char *buf = aligned_alloc(4096, (len + 4095) / 4096 * 4096);
 	uint64_t x = 0x9E3779B97F4A7C15u;
 
 	if (buf == NULL)
@@ -106,9 +110,11 @@ static unsigned char *make_buf(size_t len)
 }
 
 /* Read or overwrite one file whole in `bs`-byte calls; bytes or -1. */
-static int64_t seq_one(const char *path, int wr, unsigned char *buf, size_t bs)
+static int64_t seq_one(const char *path, int wr, int direct, unsigned char *buf,
+		       size_t bs)
 {
-	int fd = open(path, (wr ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+	int fd = open(path, (wr ? O_WRONLY : O_RDONLY) | O_CLOEXEC |
+				    (direct ? O_DIRECT : 0));
 	struct stat st;
 	int64_t done = 0;
 
@@ -147,7 +153,7 @@ static int cmd_seq(int argc, char **argv)
 	uint64_t bs, count = 0, t0;
 	unsigned char *buf;
 	int64_t total = 0;
-	int wr;
+	int wr, direct;
 	char path[PATH_MAX];
 
 	argc--; /* the subcommand's own name */
@@ -155,9 +161,13 @@ static int cmd_seq(int argc, char **argv)
 	if (argc < 1 ||
 	    (strcmp(argv[0], "read") != 0 && strcmp(argv[0], "write") != 0))
 		return usage();
-	if (argc < 3 || argc > 4 || parse_u64(argv[1], &bs) != 0 || bs == 0 ||
-	    (argc == 4 && parse_u64(argv[3], &count) != 0))
+	direct = argc == 5 && strcmp(argv[4], "direct") == 0;
+	if (argc < 3 || argc > 5 || (argc == 5 && !direct) ||
+	    parse_u64(argv[1], &bs) != 0 || bs == 0 ||
+	    (direct && bs % 4096 != 0) ||
+	    (argc >= 4 && parse_u64(argv[3], &count) != 0))
 		return usage();
+	argc = argc == 5 ? 4 : argc;
 	wr = strcmp(argv[0], "write") == 0;
 	buf = make_buf(bs);
 	if (buf == NULL)
@@ -168,7 +178,7 @@ static int cmd_seq(int argc, char **argv)
 
 		if (argc == 4)
 			entry_path(path, sizeof path, argv[2], i);
-		n = seq_one(argc == 4 ? path : argv[2], wr, buf, bs);
+		n = seq_one(argc == 4 ? path : argv[2], wr, direct, buf, bs);
 		if (n < 0) {
 			free(buf);
 			return 1;
@@ -477,25 +487,54 @@ static int cmd_stat(int argc, char **argv)
 	return 0;
 }
 
+/* Copy [off, off + len) of `src` into the new file `fd`; 0 or -1. */
+static int copy_piece(int src, int fd, uint64_t off, uint64_t len)
+{
+	unsigned char buf[65536];
+
+	while (len > 0) {
+		size_t want = len < sizeof(buf) ? (size_t)len : sizeof(buf);
+		ssize_t n = pread(src, buf, want, (off_t)off);
+
+		if (n <= 0)
+			return n == 0 ? 0 : -1; /* the source's end */
+		if (write(fd, buf, (size_t)n) != n)
+			return -1;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
 static int cmd_mkfiles(int argc, char **argv)
 {
-	uint64_t count;
+	uint64_t count, piece = 0;
 	char path[PATH_MAX];
+	int src = -1, rc = 0;
 
-	if (argc != 3 || parse_u64(argv[2], &count) != 0)
+	if ((argc != 3 && argc != 5) || parse_u64(argv[2], &count) != 0 ||
+	    (argc == 5 && parse_u64(argv[4], &piece) != 0))
 		return usage();
-	for (uint64_t i = 0; i < count; i++) {
+	if (argc == 5 && (src = open(argv[3], O_RDONLY | O_CLOEXEC)) < 0) {
+		perror(argv[3]);
+		return 1;
+	}
+	for (uint64_t i = 0; i < count && rc == 0; i++) {
 		int fd;
 
 		entry_path(path, sizeof path, argv[1], i);
-		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-		if (fd < 0) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 ||
+		    (src >= 0 && copy_piece(src, fd, i * piece, piece) != 0)) {
 			perror(path);
-			return 1;
+			rc = 1;
 		}
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 	}
-	return 0;
+	if (src >= 0)
+		close(src);
+	return rc;
 }
 
 /* 1 if `mnt` is a mount point in this namespace's table, else 0. */
