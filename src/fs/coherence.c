@@ -13,20 +13,36 @@
  * Rules, from what the kernel does and what was observed on 6.x with
  * libfuse 3.14:
  *
- *  1. An entry's pages are kept between opens (FOPEN_KEEP_CACHE) only
- *     while they are known to be current: every entry opened is in its
- *     file's set (cached.h) with a stale mark, set when a write through
- *     an alias meets it (open or not), and with the file's epoch its
- *     pages were read in (rule 7).  Opening an entry that is marked, or
- *     whose epoch is behind the file's, drops its pages first, here,
- *     before the open is answered; it is current again only if nothing
- *     marked it meanwhile.  Letting the kernel drop them instead (no
+ *  1. With cache=keep (the default) the kernel opens entries itself:
+ *     OPEN is answered ENOSYS once (FUSE_CAP_NO_OPEN_SUPPORT), and from
+ *     then on fuse_do_open() opens every file with FOPEN_KEEP_CACHE and
+ *     no request, so an entry keeps its pages as long as the kernel keeps
+ *     its inode, and no open can be the moment to check them.  The kernel
+ *     keeps an inode from the LOOKUP or READDIRPLUS reply that named it
+ *     until it sends FORGET (after evicting the inode and its pages), so
+ *     the daemon counts those (cached.h): the entries the kernel holds.
+ *     Every change is applied when it happens to the held entries it
+ *     concerns: a write through the mount drops, before its reply, the
+ *     overlapping pages of every held alias that may have pages (rule 2);
+ *     a change from outside drops every held entry of the file (rule 7).
+ *     An entry may have pages once a READ of it was answered or a write
+ *     through it arrived (the kernel's write-through puts the written
+ *     bytes in its pages), and has none after a drop of the whole entry
+ *     with neither since: such entries are skipped, so that a write
+ *     through chunks/0 costs nothing for the 256 pages/N that `ls -l`
+ *     made the kernel hold.  A record is registered before the LOOKUP
+ *     reply goes out, so a write either finds it or its bytes are in the
+ *     mapping before the kernel can read through the new inode.
+ *     With cache=open every open still reaches the daemon: an entry
+ *     opened is in its file's set with a stale mark, set when a write
+ *     through an alias meets it, and with the file's epoch its pages were
+ *     read in (rule 7).  Opening an entry that is marked, or whose epoch
+ *     is behind the file's, drops its pages first, here, before the open
+ *     is answered; it is current again only if nothing marked it
+ *     meanwhile.  Letting the kernel drop them instead (no
  *     FOPEN_KEEP_CACHE) races: the kernel's drop at open and ours after
  *     a write, running at once on one inode, were seen to leave a stale
- *     page mapped, an mmap() load returning old bytes after a write
- *     through an alias returned.  Entries beyond -o cache_entries in
- *     the mount are forgotten, closed ones only: the files forget their
- *     least recently closed entry in turn; forgotten means stale.
+ *     page mapped.
  *     The kernel's own drop when it sees the backing file's mtime move
  *     (auto_inval_data) stays on: after one of our drops it reads
  *     the attributes again, and the drop it then makes of a written
@@ -36,10 +52,12 @@
  *     is not written.
  *
  *  2. After a write reached the mapping, the writing thread drops the
- *     overlapping pages of every *other* open entry, and only then
+ *     overlapping pages of every *other* entry the kernel holds that may
+ *     have pages (cache=open: every other open entry), and only then
  *     replies.  Dropping after the reply, from another thread, was seen
  *     to leave an mmap() of an alias stale: a reader could look between
- *     the reply and the drop.  Closed entries are only marked stale.
+ *     the reply and the drop.  (cache=open: closed entries are only
+ *     marked stale, for rule 1.)
  *
  *  3. The kernel updates the written inode's own cache itself
  *     (write-through), and holds the lock of at most one page of a
@@ -83,19 +101,30 @@
  *     notify_inval_entry takes the directory's lock, which a LOOKUP in
  *     that directory holds while we answer it.
  *
- *  7. Changes by other processes: each file with cached entries is
- *     watched by the mount's one inotify instance (IN_MODIFY; write(2)
+ *  7. Changes by other processes: each file the kernel holds entries of
+ *     is watched by the mount's one inotify instance (IN_MODIFY; write(2)
  *     and truncate by anyone but us), and every event bumps the file's
- *     epoch.  An open drains the pending events first, and an entry
- *     whose pages predate the epoch is dropped whole before the open is
- *     answered.  Stores through another process's shared mapping raise
- *     no event: -o cache=open drops at every open instead.  A write
- *     through one name of a file bumps the epoch of its other names
- *     (hard links, one inotify watch): their entries see it at their
- *     next open, as for any change from outside the name.  A file that cannot be watched
- *     (no inotify, the watch limit reached) has its entries reread at
- *     every open, as with cache=open; a watched file removed or renamed
- *     is watched again by name at the next open.
+ *     epoch and marks it changed.  With cache=keep the watcher thread
+ *     applies a marked file at once: it picks up the size (entry.c), then
+ *     drops every held entry that may have pages and the attributes of
+ *     the others (the times moved).  Events are asynchronous, so there is
+ *     a window: from the return of another process's write(2) until the
+ *     watcher has applied it (typically tens of microseconds), an entry's
+ *     cached pages may still show the bytes from before.  A getxattr
+ *     through the mount closes it: mmapfs_co_settle() drains the inotify
+ *     queue (fsnotify queues the event before write(2) returns) and
+ *     applies what it finds, waiting for an application in progress,
+ *     before the getxattr is answered.  With cache=open an open drains
+ *     the events first, and an entry whose pages predate the epoch is
+ *     dropped whole before the open is answered.  Stores through another
+ *     process's shared mapping raise no event: -o cache=open drops at
+ *     every open instead.  A write through one name of a file marks its
+ *     other names (hard links, one inotify watch) changed, for the
+ *     watcher.  A file that cannot be watched (no inotify, the watch
+ *     limit reached) gets short timeouts for its entries, so that the
+ *     kernel rereads their attributes every second and drops their pages
+ *     when the mtime moved (auto_inval_data); a watched file removed or
+ *     renamed is watched again by name at the next lookup.
  *
  *  8. Two drops of overlapping pages of one inode do not run at once:
  *     each passes the file's gate, waiting up to GATE_WAIT_MS for an
@@ -154,8 +183,12 @@
  *     pages are the data, and stay under writeback until the reply:
  *     dropping them would deadlock).
  *
- * Locks: the watch lock is taken before a node's lock, never after; a
- * node's lock, a conflict wait's lock and the queue lock are leaves.  No
+ * Locks: the apply lock (one application of outside changes at a time)
+ * is taken before the watch lock, the watch lock before a node's lock,
+ * never after; a node's lock, a conflict wait's lock and the queue lock
+ * are leaves.  The apply lock is held while the watcher drops pages: a
+ * getxattr waiting for it waits for those drops, which wait only for
+ * READs other workers answer.  No
  * lock is held while sending FUSE notifications (inotify calls are made
  * under the watch lock).
  */
