@@ -19,6 +19,7 @@
 #include "cached.h"
 #include "ino.h"
 #include "nodes.h"
+#include "notify.h"
 #include "opts.h"
 
 struct fuse_session;
@@ -28,8 +29,8 @@ struct co_look;
 struct fuse_bufvec;
 
 struct mmapfs_co {
-	struct fuse_session *se;
-	bool sync; /* drop before replying (false with -s) */
+	struct mmapfs_notify kernel; /* notify.h */
+	bool sync;		     /* drop before replying (false with -s) */
 	enum mmapfs_cache_mode mode;
 	uint32_t bound; /* records per mount (-o cache_entries) */
 	uint64_t page;	/* page size, the kernel's granule */
@@ -116,6 +117,8 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 		   const struct mmapfs_layout *layout, uint64_t chunk,
 		   bool sync, enum mmapfs_cache_mode mode, uint32_t bound);
 void mmapfs_co_set_session(struct mmapfs_co *c, struct fuse_session *se);
+/* Talk to another kernel than the session's (the unit tests). */
+void mmapfs_co_set_kernel(struct mmapfs_co *c, const struct mmapfs_notify *k);
 int mmapfs_co_start(struct mmapfs_co *c);
 void mmapfs_co_stop(struct mmapfs_co *c);
 void mmapfs_co_destroy(struct mmapfs_co *c);

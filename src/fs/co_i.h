@@ -1,0 +1,125 @@
+/*
+ * co_i.h - what the parts of the coherence module share (coherence.c,
+ * co_queue.c, co_watch.c, co_write.c); coherence.c says why each rule
+ * holds.  Not for the request handlers: they use coherence.h.
+ *
+ * Lock order (asserted nowhere but here, and kept by construction: no
+ * function takes a lock above one it holds): apply_lock, then wlock (the
+ * watch table), then a node's lock; a conflict wait's lock, the look lock
+ * (llock) and the queue lock (qlock) are leaves.  No lock is held while
+ * a notification goes to the kernel, except the apply lock (rule 7).
+ */
+#ifndef MMAPFS_CO_I_H
+#define MMAPFS_CO_I_H
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "coherence.h"
+#include "log.h"
+
+/* A drop in progress (rule 8); on the dropping thread's stack. */
+struct co_gate {
+	uint64_t ino, lo, hi; /* pages, in bytes of the entry */
+	struct co_gate *next;
+};
+
+struct mmapfs_co_node {
+	pthread_mutex_t lock;
+	pthread_cond_t gate_cond;
+	struct mmapfs_cached set;
+	struct co_gate *gates;
+	struct mmapfs_co_write *writes;	 /* in flight */
+	struct mmapfs_co_write *arrived; /* not yet checked (rule 8) */
+	uint64_t reads;			 /* READs counted (rule 8) */
+	uint64_t touches; /* READs and writes of entries counted (rule 1) */
+	uint64_t next_seq;
+	uint64_t epoch; /* outside changes seen (rule 7) */
+	/* Under the watch lock: */
+	atomic_int watch; /* 0: not yet, 1: watched, -1: cannot be */
+	int wd;		  /* its watch descriptor when watched */
+	uint32_t wd_next; /* next node + 1 on the same watch */
+	atomic_bool has_siblings;
+	atomic_bool changed; /* an outside change not yet applied (rule 7) */
+};
+
+struct mmapfs_co_job {
+	uint32_t node;
+	uint64_t ino; /* inode to drop, or parent of `name` */
+	uint64_t off, len;
+	char *name; /* a dentry */
+	struct mmapfs_co_job *next;
+};
+
+struct co_target {
+	uint64_t ino, off, len; /* off relative to the entry */
+	bool conflict;		/* the alias has a write in flight (rule 4) */
+	uint64_t with;		/* that write's seq */
+};
+
+static inline uint64_t round_down(uint64_t v, uint64_t p)
+{
+	return v - v % p;
+}
+
+/* [lo, hi) widened to whole pages, saturating at 2^64 - 1. */
+static inline void page_span(uint64_t lo, uint64_t hi, uint64_t p,
+			     uint64_t *plo, uint64_t *phi)
+{
+	*plo = round_down(lo, p);
+	*phi = hi % p == 0 ? hi
+			   : (hi > UINT64_MAX - p ? UINT64_MAX
+						  : round_down(hi, p) + p);
+}
+
+/* [*lo, *hi) grown to cover [off, end); empty when *lo >= *hi. */
+static inline void span_add(uint64_t *lo, uint64_t *hi, uint64_t off,
+			    uint64_t end)
+{
+	if (*lo >= *hi) {
+		*lo = off;
+		*hi = end;
+		return;
+	}
+	if (off < *lo)
+		*lo = off;
+	if (end > *hi)
+		*hi = end;
+}
+
+/* Now + ms on `clock`, for timed waits. */
+static inline void deadline_in(clockid_t clock, long ms, struct timespec *t)
+{
+	clock_gettime(clock, t);
+	t->tv_nsec += ms * 1000000L;
+	t->tv_sec += t->tv_nsec / 1000000000L;
+	t->tv_nsec %= 1000000000L;
+}
+
+/* coherence.c: drop the cached pages of entry `ino` over [off, off + len)
+ * (relative to the entry), through the file's gate unless !gated; true
+ * when the kernel dropped them all or had none. */
+bool co_drop_pages(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+		   uint64_t off, uint64_t len, bool gated);
+/* co_write.c: drop the pages of a held alias (rule 2), and clear what
+ * the drop proves gone (rules 1 and 8). */
+void co_drop_alias(struct mmapfs_co *c, struct mmapfs_co_node *n, uint32_t node,
+		   const struct co_target *t);
+/* co_queue.c: the helper thread, and the jobs it runs (rules 5 and 6). */
+void co_run_job(struct mmapfs_co *c, const struct mmapfs_co_job *j, bool gated);
+void co_enqueue_drop(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+		     uint64_t off, uint64_t len);
+void *co_helper_main(void *arg);
+void co_free_queue(struct mmapfs_co *c);
+void co_join_or_cancel(pthread_t t, const char *what);
+/* co_watch.c: outside changes (rule 7). */
+void co_watch_node(struct mmapfs_co *c, uint32_t node);
+void co_watch_drain(struct mmapfs_co *c);
+void co_bump_siblings(struct mmapfs_co *c, uint32_t node);
+void co_wake_watcher(struct mmapfs_co *c);
+void *co_watcher_main(void *arg);
+
+#endif /* MMAPFS_CO_I_H */

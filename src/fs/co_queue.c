@@ -1,0 +1,134 @@
+/*
+ * co_queue.c - the helper thread: drops that must not be waited on (the
+ * single-threaded loop, rule 5) and dentry invalidations (rule 6).
+ */
+#include "co_i.h"
+
+void co_run_job(struct mmapfs_co *c, const struct mmapfs_co_job *j, bool gated)
+{
+	int rc;
+
+	if (j->name != NULL) {
+		rc = c->kernel.inval_entry(c->kernel.k, j->ino, j->name,
+					   strlen(j->name));
+		if (rc != 0 && rc != -ENOENT)
+			log_debug("invalidating name %s: %s", j->name,
+				  strerror(-rc));
+	} else {
+		co_drop_pages(c, j->node, j->ino, j->off, j->len, gated);
+	}
+}
+
+void *co_helper_main(void *arg)
+{
+	struct mmapfs_co *c = arg;
+
+	pthread_mutex_lock(&c->qlock);
+	while (!c->stopping) {
+		struct mmapfs_co_job *j = c->qhead;
+
+		if (j == NULL) {
+			pthread_cond_wait(&c->qcond, &c->qlock);
+			continue;
+		}
+		c->qhead = j->next;
+		if (c->qhead == NULL)
+			c->qtail = NULL;
+		pthread_mutex_unlock(&c->qlock);
+		co_run_job(c, j, true);
+		free(j->name);
+		free(j);
+		pthread_mutex_lock(&c->qlock);
+	}
+	pthread_mutex_unlock(&c->qlock);
+	return NULL;
+}
+
+/* Join `t`, or cancel it after 5 s: it may wait in the kernel for a
+ * request nobody will answer any more (the loop has ended). */
+void co_join_or_cancel(pthread_t t, const char *what)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 5;
+	if (pthread_timedjoin_np(t, NULL, &deadline) != 0) {
+		log_warn("%s stuck at shutdown: cancelled", what);
+		pthread_cancel(t);
+		pthread_join(t, NULL);
+	}
+}
+
+void co_free_queue(struct mmapfs_co *c)
+{
+	while (c->qhead != NULL) {
+		struct mmapfs_co_job *j = c->qhead;
+
+		c->qhead = j->next;
+		free(j->name);
+		free(j);
+	}
+	c->qtail = NULL;
+}
+
+/* Hand a job to the helper thread (which owns it then). */
+static void co_enqueue(struct mmapfs_co *c, struct mmapfs_co_job *j)
+{
+	pthread_mutex_lock(&c->qlock);
+	if (!c->stopping && c->helper_running) {
+		j->next = NULL;
+		if (c->qtail != NULL)
+			c->qtail->next = j;
+		else
+			c->qhead = j;
+		c->qtail = j;
+		j = NULL;
+		pthread_cond_signal(&c->qcond);
+	}
+	pthread_mutex_unlock(&c->qlock);
+	if (j != NULL) {
+		free(j->name);
+		free(j);
+	}
+}
+
+static struct mmapfs_co_job *co_job_new(uint32_t node, uint64_t ino)
+{
+	struct mmapfs_co_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL) {
+		log_err("out of memory queueing an invalidation");
+		return NULL;
+	}
+	j->node = node;
+	j->ino = ino;
+	return j;
+}
+
+void co_enqueue_drop(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+		     uint64_t off, uint64_t len)
+{
+	struct mmapfs_co_job *j = co_job_new(node, ino);
+
+	if (j == NULL)
+		return;
+	j->off = off;
+	j->len = len;
+	co_enqueue(c, j);
+}
+
+void mmapfs_co_queue_entry(struct mmapfs_co *c, uint64_t parent,
+			   const char *name)
+{
+	struct mmapfs_co_job *j = co_job_new(0, parent);
+
+	if (j == NULL)
+		return;
+	j->name = strdup(name);
+	if (j->name == NULL) {
+		log_err("out of memory queueing an invalidation");
+		free(j);
+		return;
+	}
+	co_enqueue(c, j);
+}
