@@ -1,0 +1,515 @@
+/*
+ * test_coherence.c - the coherence module's rules (src/fs/coherence.c)
+ * against a scripted kernel: the notify seam (notify.h) records what the
+ * module asks of the kernel, from which thread, and answers retrieves as
+ * a test says.  One file of 4 chunks of 64 KiB, with 4 KiB pages, as the
+ * daemon would lay it out; the backing file is real, for inotify.
+ *
+ * Each test names the rule it holds; each fails when that rule's code is
+ * taken out (the comment says what breaks).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <fuse_lowlevel.h>
+
+#include "coherence.h"
+
+#define PAGE 4096u
+#define CHUNK 65536u
+#define FILE_SIZE (4 * CHUNK)
+#define MAX_CALLS 1024
+
+enum call_kind { INVAL_INODE, INVAL_ENTRY, RETRIEVE };
+
+struct call {
+	enum call_kind kind;
+	uint64_t ino;
+	int64_t off, len;
+	pthread_t thread;
+};
+
+/* How the scripted kernel answers a retrieve (rule 8). */
+enum answer { ANSWER_WRITTEN, ANSWER_OTHER, ANSWER_ABSENT };
+
+struct fake {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct call calls[MAX_CALLS];
+	unsigned ncalls;
+	enum answer answer;
+	const uint8_t *written; /* what ANSWER_WRITTEN shows */
+	unsigned changes;	/* on_change hook calls */
+	unsigned calls_at_change;
+};
+
+struct fixture {
+	char dir[64], path[96], mnt[96];
+	struct mmapfs_tree tree;
+	struct mmapfs_layout layout;
+	struct mmapfs_co co;
+	struct fake fake;
+	bool started;
+};
+
+static struct fixture *current; /* for the retrieve answer */
+
+static void record(struct fake *f, enum call_kind kind, uint64_t ino,
+		   int64_t off, int64_t len)
+{
+	pthread_mutex_lock(&f->lock);
+	assert_true(f->ncalls < MAX_CALLS);
+	f->calls[f->ncalls++] =
+		(struct call){ kind, ino, off, len, pthread_self() };
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
+static int fake_inval_inode(void *k, uint64_t ino, int64_t off, int64_t len)
+{
+	record(k, INVAL_INODE, ino, off, len);
+	return 0;
+}
+
+static int fake_inval_entry(void *k, uint64_t parent, const char *name,
+			    size_t namelen)
+{
+	(void)name;
+	record(k, INVAL_ENTRY, parent, -1, (int64_t)namelen);
+	return 0;
+}
+
+/* The kernel answers at once, as the retrieve_reply operation would. */
+static int fake_retrieve(void *k, uint64_t ino, size_t size, int64_t off,
+			 void *cookie)
+{
+	struct fake *f = k;
+	uint8_t other[PAGE];
+	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
+
+	record(f, RETRIEVE, ino, off, (int64_t)size);
+	assert_true(size <= sizeof(other));
+	memset(other, 0xee, size);
+	bv.buf[0].mem = f->answer == ANSWER_WRITTEN ? (void *)f->written
+						    : (void *)other;
+	if (f->answer == ANSWER_ABSENT)
+		bv.buf[0].size = 0;
+	mmapfs_co_retrieved(&current->co, cookie, &bv);
+	return 0;
+}
+
+static void on_change(void *arg, uint32_t node)
+{
+	struct fake *f = arg;
+
+	assert_int_equal(node, 1);
+	pthread_mutex_lock(&f->lock);
+	f->changes++;
+	f->calls_at_change = f->ncalls;
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* A fixture: sync (multi-threaded loop) or not, cache mode. */
+static int setup_mode(void **state, bool sync, enum mmapfs_cache_mode mode)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct mmapfs_notify k = { fake_inval_inode, fake_inval_entry,
+				   fake_retrieve, NULL };
+	char err[256], *src[1];
+	struct stat mst;
+	int fd;
+
+	assert_non_null(fx);
+	strcpy(fx->dir, "/tmp/test_coherence.XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->path, sizeof(fx->path), "%s/data", fx->dir);
+	fd = open(fx->path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, FILE_SIZE), 0);
+	close(fd);
+	/* A mount point apart from the source (nothing is mounted). */
+	snprintf(fx->mnt, sizeof(fx->mnt), "%s/mnt", fx->dir);
+	assert_int_equal(mkdir(fx->mnt, 0755), 0);
+	assert_int_equal(stat(fx->mnt, &mst), 0);
+	src[0] = fx->path;
+	assert_int_equal(mmapfs_tree_build(&fx->tree, src, 1, fx->mnt, &mst,
+					   false, err, sizeof(err)),
+			 0);
+	mmapfs_layout_init(&fx->layout, fx->tree.nnodes);
+	pthread_mutex_init(&fx->fake.lock, NULL);
+	pthread_cond_init(&fx->fake.cond, NULL);
+	assert_int_equal(mmapfs_co_init(&fx->co, &fx->tree, &fx->layout, CHUNK,
+					sync, mode, 65536),
+			 0);
+	k.k = &fx->fake;
+	mmapfs_co_set_kernel(&fx->co, &k);
+	mmapfs_co_set_change_hook(&fx->co, on_change, &fx->fake);
+	current = fx;
+	*state = fx;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_mode(state, true, MMAPFS_CACHE_KEEP);
+}
+
+static int setup_single(void **state)
+{
+	return setup_mode(state, false, MMAPFS_CACHE_KEEP);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	mmapfs_co_destroy(&fx->co);
+	mmapfs_tree_free(&fx->tree);
+	unlink(fx->path);
+	rmdir(fx->mnt);
+	rmdir(fx->dir);
+	pthread_mutex_destroy(&fx->fake.lock);
+	pthread_cond_destroy(&fx->fake.cond);
+	free(fx);
+	current = NULL;
+	return 0;
+}
+
+/* Inode numbers of the file's entries (node 1: node 0 is the root). */
+static uint64_t chunk_ino(const struct fixture *fx, uint64_t i)
+{
+	struct mmapfs_ino id = { 1, MMAPFS_K_CHUNK, i };
+
+	return mmapfs_ino_encode(&fx->layout, &id);
+}
+
+static uint64_t page_ino(const struct fixture *fx, uint64_t i)
+{
+	struct mmapfs_ino id = { 1, MMAPFS_K_PAGE, i };
+
+	return mmapfs_ino_encode(&fx->layout, &id);
+}
+
+/* The kernel looks the entries up (LOOKUP replies). */
+static void lookup_chunk(struct fixture *fx, uint64_t i)
+{
+	assert_int_equal(mmapfs_co_lookup(&fx->co, 1, chunk_ino(fx, i),
+					  i * CHUNK, CHUNK),
+			 0);
+}
+
+static void lookup_page(struct fixture *fx, uint64_t i)
+{
+	assert_int_equal(
+		mmapfs_co_lookup(&fx->co, 1, page_ino(fx, i), i * PAGE, PAGE),
+		0);
+}
+
+/* A whole WRITE request as ops_io.c makes it: arrive, write, reply, end.
+ * `entry_off` is where the written entry starts in the file. */
+static void do_write(struct fixture *fx, uint64_t ino, uint64_t entry_off,
+		     uint64_t off, uint64_t len, const uint8_t *data)
+{
+	struct mmapfs_co_write w = { .node = 1,
+				     .ino = ino,
+				     .off = entry_off + off,
+				     .len = len,
+				     .entry_off = entry_off,
+				     .data = data };
+
+	mmapfs_co_write_arrive(&fx->co, &w);
+	mmapfs_co_write(&fx->co, &w);
+	mmapfs_co_write_end(&fx->co, &w);
+}
+
+static unsigned ncalls(struct fixture *fx)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&fx->fake.lock);
+	n = fx->fake.ncalls;
+	pthread_mutex_unlock(&fx->fake.lock);
+	return n;
+}
+
+/* Wait (without a deadline that would make a timing assertion: a hang is
+ * caught by meson's timeout) for at least n calls. */
+static void wait_calls(struct fixture *fx, unsigned n)
+{
+	pthread_mutex_lock(&fx->fake.lock);
+	while (fx->fake.ncalls < n)
+		pthread_cond_wait(&fx->fake.cond, &fx->fake.lock);
+	pthread_mutex_unlock(&fx->fake.lock);
+}
+
+static void assert_call(struct fixture *fx, unsigned i, enum call_kind kind,
+			uint64_t ino, int64_t off, int64_t len)
+{
+	const struct call *c = &fx->fake.calls[i];
+
+	assert_true(i < fx->fake.ncalls);
+	assert_int_equal(c->kind, kind);
+	assert_int_equal(c->ino, ino);
+	assert_int_equal(c->off, off);
+	assert_int_equal(c->len, len);
+}
+
+static const uint8_t bytes[2 * PAGE];
+
+/* Rule 2: a write drops the overlapping pages of a held alias that may
+ * have pages, in the writer's thread, before it returns; nothing else.
+ * (Fails without plan_locked's targets: no call.) */
+static void write_drops_held_alias(void **state)
+{
+	struct fixture *fx = *state;
+
+	lookup_chunk(fx, 0);
+	lookup_page(fx, 3);
+	lookup_chunk(fx, 1);
+	mmapfs_co_read(&fx->co, 1, chunk_ino(fx, 0), 0, CHUNK);
+	mmapfs_co_read(&fx->co, 1, chunk_ino(fx, 1), 0, CHUNK);
+	do_write(fx, page_ino(fx, 3), 3 * PAGE, 100, 200, bytes);
+	assert_int_equal(ncalls(fx), 1);
+	assert_call(fx, 0, INVAL_INODE, chunk_ino(fx, 0), 3 * PAGE + 100, 200);
+	assert_true(pthread_equal(fx->fake.calls[0].thread, pthread_self()));
+}
+
+/* Rule 1: an alias the kernel holds but that has no pages (never read,
+ * never written) costs the write nothing.  (Fails when the pages mark is
+ * ignored: a call for chunks/0.) */
+static void alias_without_pages_is_skipped(void **state)
+{
+	struct fixture *fx = *state;
+
+	lookup_chunk(fx, 0);
+	lookup_page(fx, 3);
+	do_write(fx, page_ino(fx, 3), 3 * PAGE, 0, 10, bytes);
+	assert_int_equal(ncalls(fx), 0);
+}
+
+/* Rule 1: an entry the kernel forgot has no inode, so no pages.  (Fails
+ * when FORGET is not counted.) */
+static void forgotten_alias_is_skipped(void **state)
+{
+	struct fixture *fx = *state;
+
+	lookup_chunk(fx, 0);
+	lookup_chunk(fx, 0);
+	lookup_page(fx, 3);
+	mmapfs_co_read(&fx->co, 1, chunk_ino(fx, 0), 0, CHUNK);
+	mmapfs_co_forget(&fx->co, 1, chunk_ino(fx, 0), 1);
+	do_write(fx, page_ino(fx, 3), 3 * PAGE, 0, 10, bytes);
+	assert_int_equal(ncalls(fx), 1); /* still held once */
+	mmapfs_co_forget(&fx->co, 1, chunk_ino(fx, 0), 1);
+	do_write(fx, page_ino(fx, 3), 3 * PAGE, 0, 10, bytes);
+	assert_int_equal(ncalls(fx), 1);
+}
+
+/* Rule 1: a drop of the whole entry with no READ since proves it has no
+ * pages; a READ afterwards brings them back.  (Fails when the mark is
+ * never cleared: a second call; or cleared for good: no third.) */
+static void whole_drop_clears_pages(void **state)
+{
+	struct fixture *fx = *state;
+
+	lookup_chunk(fx, 0);
+	lookup_page(fx, 3);
+	mmapfs_co_read(&fx->co, 1, page_ino(fx, 3), 0, PAGE);
+	do_write(fx, chunk_ino(fx, 0), 0, 3 * PAGE, PAGE, bytes);
+	assert_int_equal(ncalls(fx), 1);
+	assert_call(fx, 0, INVAL_INODE, page_ino(fx, 3), 0, PAGE);
+	do_write(fx, chunk_ino(fx, 0), 0, 3 * PAGE, PAGE, bytes);
+	assert_int_equal(ncalls(fx), 1);
+	mmapfs_co_read(&fx->co, 1, page_ino(fx, 3), 0, PAGE);
+	do_write(fx, chunk_ino(fx, 0), 0, 3 * PAGE + 1, 1, bytes);
+	assert_int_equal(ncalls(fx), 2);
+	assert_call(fx, 1, INVAL_INODE, page_ino(fx, 3), 1, 1);
+}
+
+/* Rule 1: the kernel's write-through puts a write's bytes into the
+ * written entry's pages: a later write through an alias drops them.
+ * (Fails without touch_own.) */
+static void written_entry_has_pages(void **state)
+{
+	struct fixture *fx = *state;
+
+	lookup_chunk(fx, 0);
+	lookup_page(fx, 3);
+	do_write(fx, page_ino(fx, 3), 3 * PAGE, 0, 10, bytes);
+	assert_int_equal(ncalls(fx), 0);
+	do_write(fx, chunk_ino(fx, 0), 0, 3 * PAGE + 5, 10, bytes);
+	assert_int_equal(ncalls(fx), 1);
+	assert_call(fx, 0, INVAL_INODE, page_ino(fx, 3), 5, 10);
+}
+
+/* Rule 7: a change from outside, once inotify reported it, is applied by
+ * mmapfs_co_settle() before it returns: the size first (the hook), then
+ * every held entry's pages when it may have some, its attributes
+ * otherwise.  (Fails without node_changed: no call.) */
+static void outside_change_applied_by_settle(void **state)
+{
+	struct fixture *fx = *state;
+	int fd;
+
+	lookup_chunk(fx, 0);
+	lookup_page(fx, 3);
+	mmapfs_co_read(&fx->co, 1, chunk_ino(fx, 0), 0, CHUNK);
+	mmapfs_co_settle(&fx->co);
+	assert_int_equal(ncalls(fx), 0);
+	assert_int_equal(fx->fake.changes, 0);
+	fd = open(fx->path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "outside", 7, 5), 7);
+	close(fd);
+	mmapfs_co_settle(&fx->co);
+	assert_int_equal(fx->fake.changes, 1);
+	assert_int_equal(fx->fake.calls_at_change, 0); /* hook first */
+	assert_int_equal(ncalls(fx), 2);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct call *c = &fx->fake.calls[i];
+
+		if (c->ino == chunk_ino(fx, 0))
+			assert_call(fx, i, INVAL_INODE, c->ino, 0, CHUNK);
+		else
+			assert_call(fx, i, INVAL_INODE, page_ino(fx, 3), -1, 0);
+	}
+}
+
+/* Rule 8: the written entry's own pages that a READ filled since its
+ * previous write are dropped before the reply (a READ may have put back
+ * the bytes from before the write).  (Fails without drop_own.) */
+static void own_pages_read_since_are_dropped(void **state)
+{
+	struct fixture *fx = *state;
+
+	lookup_chunk(fx, 0);
+	do_write(fx, chunk_ino(fx, 0), 0, 0, 2 * PAGE, bytes);
+	assert_int_equal(ncalls(fx), 0); /* no READ since: nothing to drop */
+	mmapfs_co_read(&fx->co, 1, chunk_ino(fx, 0), 0, 2 * PAGE);
+	do_write(fx, chunk_ino(fx, 0), 0, 0, 2 * PAGE, bytes);
+	assert_int_equal(ncalls(fx), 1);
+	assert_call(fx, 0, INVAL_INODE, chunk_ino(fx, 0), 0, 2 * PAGE);
+}
+
+/* Rule 8: a partly written last page may be locked by the writer until
+ * the reply, so it is looked at (retrieve) rather than dropped: kept
+ * when it holds the bytes written, dropped when it holds others.
+ * (Fails when the page is dropped without looking, or never.) */
+static void partial_own_page_is_looked_at(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint8_t data[50] = { 1, 2, 3 };
+
+	lookup_chunk(fx, 0);
+	fx->fake.written = data;
+	fx->fake.answer = ANSWER_WRITTEN;
+	mmapfs_co_read(&fx->co, 1, chunk_ino(fx, 0), 0, PAGE);
+	do_write(fx, chunk_ino(fx, 0), 0, 100, sizeof(data), data);
+	assert_int_equal(ncalls(fx), 1);
+	assert_call(fx, 0, RETRIEVE, chunk_ino(fx, 0), 100, sizeof(data));
+	fx->fake.answer = ANSWER_OTHER;
+	mmapfs_co_read(&fx->co, 1, chunk_ino(fx, 0), 0, PAGE);
+	do_write(fx, chunk_ino(fx, 0), 0, 100, sizeof(data), data);
+	assert_int_equal(ncalls(fx), 3);
+	assert_call(fx, 1, RETRIEVE, chunk_ino(fx, 0), 100, sizeof(data));
+	assert_call(fx, 2, INVAL_INODE, chunk_ino(fx, 0), 100, sizeof(data));
+}
+
+/* Rule 8: a page the kernel does not show, but that a READ answered after
+ * the write arrived was filling, is not the write's: dropped.  (Fails
+ * without the "late" mark: the page is kept.) */
+static void unshown_page_read_late_is_dropped(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint8_t data[50];
+	struct mmapfs_co_write w = {
+		.node = 1, .off = 100, .len = sizeof(data), .data = data
+	};
+
+	lookup_chunk(fx, 0);
+	w.ino = chunk_ino(fx, 0);
+	fx->fake.answer = ANSWER_ABSENT;
+	mmapfs_co_write_arrive(&fx->co, &w);
+	mmapfs_co_read(&fx->co, 1, chunk_ino(fx, 0), 0, PAGE);
+	mmapfs_co_write(&fx->co, &w);
+	mmapfs_co_write_end(&fx->co, &w);
+	assert_int_equal(ncalls(fx), 2);
+	assert_call(fx, 0, RETRIEVE, chunk_ino(fx, 0), 100, sizeof(data));
+	assert_call(fx, 1, INVAL_INODE, chunk_ino(fx, 0), 100, sizeof(data));
+}
+
+/* Rule 5: with the single-threaded loop no drop may wait in the request
+ * thread (it alone answers the READs a drop waits for): the helper thread
+ * makes it.  (Fails when drops are made inline: the caller's thread.) */
+static void single_thread_drops_on_helper(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(mmapfs_co_start(&fx->co), 0);
+	lookup_chunk(fx, 0);
+	lookup_page(fx, 3);
+	mmapfs_co_read(&fx->co, 1, chunk_ino(fx, 0), 0, CHUNK);
+	do_write(fx, page_ino(fx, 3), 3 * PAGE, 0, 10, bytes);
+	wait_calls(fx, 1);
+	assert_call(fx, 0, INVAL_INODE, chunk_ino(fx, 0), 3 * PAGE, 10);
+	assert_false(pthread_equal(fx->fake.calls[0].thread, pthread_self()));
+	mmapfs_co_stop(&fx->co);
+}
+
+/* Rule 6: names are invalidated from the helper thread only (the kernel
+ * takes the directory's lock, which a LOOKUP being answered holds).
+ * (Fails when queue_entry calls the kernel itself.) */
+static void names_dropped_on_helper(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(mmapfs_co_start(&fx->co), 0);
+	mmapfs_co_queue_entry(&fx->co, 42, "17");
+	wait_calls(fx, 1);
+	assert_call(fx, 0, INVAL_ENTRY, 42, -1, 2);
+	assert_false(pthread_equal(fx->fake.calls[0].thread, pthread_self()));
+	mmapfs_co_stop(&fx->co);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(write_drops_held_alias, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(alias_without_pages_is_skipped,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(forgotten_alias_is_skipped,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(whole_drop_clears_pages, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(written_entry_has_pages, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			outside_change_applied_by_settle, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			own_pages_read_since_are_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(partial_own_page_is_looked_at,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			unshown_page_read_late_is_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(single_thread_drops_on_helper,
+						setup_single, teardown),
+		cmocka_unit_test_setup_teardown(names_dropped_on_helper, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
