@@ -38,6 +38,8 @@ static void print_version(void)
 {
 	printf("mmapfs %s (libmmapio %s)\n", MMAPIO_VERSION_STRING,
 	       mmapio_version());
+	/* libfuse writes its lines with its own stdio calls: ours first. */
+	fflush(stdout);
 	fuse_lowlevel_version();
 }
 

@@ -50,6 +50,8 @@ check "--help exits 0" "$MMAPFS" --help
 check "--help describes chunk_size" sh -c "printf '%s' \"\$1\" | grep -q chunk_size" _ "$out"
 out=$("$MMAPFS" --version 2>&1)
 check "--version names mmapfs and its version" sh -c "printf '%s' \"\$1\" | grep -q 'mmapfs 0.1.0'" _ "$out"
+# Piped, our line still comes before libfuse's (stdout is flushed first).
+eq "--version: our line first" "$("$MMAPFS" --version 2>/dev/null | head -n 1 | cut -d' ' -f1)" mmapfs
 
 # Good option spellings mount.
 for o in chunk_size=4K chunk_size=64k chunk_size=2M chunk_size=1G flush=never flush=always flush=bytes=4096 flush=writes=3 flush=interval=50 ro cow; do
