@@ -23,6 +23,8 @@ enum {
 	KEY_FOLLOW,
 	KEY_HELP,
 	KEY_VERSION,
+	KEY_FSNAME,
+	KEY_SUBTYPE,
 };
 
 static const struct fuse_opt opt_spec[] = {
@@ -35,6 +37,8 @@ static const struct fuse_opt opt_spec[] = {
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("cow", KEY_COW),
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
+	FUSE_OPT_KEY("fsname=", KEY_FSNAME),
+	FUSE_OPT_KEY("subtype=", KEY_SUBTYPE),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -94,6 +98,12 @@ static int opt_proc(void *data, const char *arg, int key,
 		return 0;
 	case KEY_ALLOW_OTHER:
 		o->allow_other = true;
+		return 1;
+	case KEY_FSNAME:
+		o->fsname_given = true;
+		return 1; /* libfuse's: it hands it to the kernel */
+	case KEY_SUBTYPE:
+		o->subtype_given = true;
 		return 1;
 	case KEY_HELP:
 		o->help = true;
@@ -260,6 +270,47 @@ static int split_positionals(struct mmapfs_opts *o)
 	return 0;
 }
 
+/* "-oNAME=VALUE", with VALUE's commas and backslashes escaped for
+ * fuse_opt, which splits -o arguments at unescaped commas. */
+static int add_named_opt(struct fuse_args *args, const char *name,
+			 const char *value)
+{
+	char *escaped = NULL, *arg = NULL;
+	int rc = -1;
+
+	if (fuse_opt_add_opt_escaped(&escaped, value) != 0)
+		goto out;
+	if (asprintf(&arg, "-o%s=%s", name, escaped) < 0) {
+		arg = NULL;
+		goto out;
+	}
+	rc = fuse_opt_add_arg(args, arg);
+out:
+	free(arg);
+	free(escaped);
+	return rc;
+}
+
+/*
+ * The names /proc/mounts shows: the source column is the fsname (the
+ * first SOURCE, as given, as other FUSE filesystems do), the type is
+ * fuse.mmapfs.  util-linux compares an fstab line's source and mount
+ * point with them, so that a second `mount -a` knows the line is
+ * mounted.  -o fsname= and -o subtype= override.
+ */
+static int add_mount_names(struct fuse_args *args, struct mmapfs_opts *o)
+{
+	if (o->nsources == 0)
+		return 0;
+	if (!o->fsname_given &&
+	    add_named_opt(args, "fsname", o->sources[0]) != 0)
+		return -1;
+	if (!o->subtype_given &&
+	    fuse_opt_add_arg(args, "-osubtype=mmapfs") != 0)
+		return -1;
+	return 0;
+}
+
 int mmapfs_opts_parse(struct fuse_args *args, struct mmapfs_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -275,6 +326,10 @@ int mmapfs_opts_parse(struct fuse_args *args, struct mmapfs_opts *o)
 		return -1;
 	if (o->mountpoint != NULL &&
 	    fuse_opt_add_arg(args, o->mountpoint) != 0) {
+		set_err(o, "out of memory");
+		return -1;
+	}
+	if (add_mount_names(args, o) != 0) {
 		set_err(o, "out of memory");
 		return -1;
 	}

@@ -6,8 +6,9 @@
  * mmapfs_opts_parse() takes out what belongs to mmapfs (chunk_size, cow,
  * flush, cache, cache_entries, follow_symlinks, the SOURCE and MOUNTPOINT
  * arguments) and leaves everything else in `args` for fuse_parse_cmdline()
- * and fuse_session_new(), adding the mount point back, and
- * default_permissions when allow_other is asked for.
+ * and fuse_session_new(), adding the mount point back,
+ * default_permissions when allow_other is asked for, and fsname (the
+ * first SOURCE) and subtype (mmapfs) unless given.
  */
 #ifndef MMAPFS_OPTS_H
 #define MMAPFS_OPTS_H
@@ -38,6 +39,8 @@ struct mmapfs_opts {
 	bool cow; /* -o cow: private mappings */
 	bool allow_other;     /* seen, so default_permissions is added */
 	bool follow_symlinks; /* -o follow_symlinks: also outside sources */
+	bool fsname_given;    /* -o fsname=: else the first SOURCE */
+	bool subtype_given;   /* -o subtype=: else mmapfs */
 	enum mmapfs_cache_mode cache;
 	uint32_t cache_entries;
 	bool help;    /* -h/--help: print usage, mount nothing */
