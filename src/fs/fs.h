@@ -30,6 +30,12 @@ struct mmapfs {
 	/* Test hook (MMAPFS_TEST_WRITE_DELAY_MS): how long each WRITE waits
 	 * before it reaches the mapping, and again after its reply. */
 	unsigned test_write_delay_ms;
+	/* -o uid=, gid=, umask=: shown instead of the backing files' */
+	bool set_uid, set_gid;
+	uid_t uid;
+	gid_t gid;
+	mode_t umask;
+	int statfs_fd; /* O_PATH of the first SOURCE, for statfs; or -1 */
 	struct mmapfs_tree tree;
 	struct mmapfs_layout layout;
 	struct mmapfs_files files;

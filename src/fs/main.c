@@ -87,6 +87,11 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 	fs->name_timeout = NAME_TIMEOUT;
 	fs->attr_timeout = ATTR_TIMEOUT;
 	fs->root_st = *root_st;
+	fs->set_uid = o->set_uid;
+	fs->set_gid = o->set_gid;
+	fs->uid = (uid_t)o->uid;
+	fs->gid = (gid_t)o->gid;
+	fs->umask = (mode_t)o->umask;
 	/* For the tests of coherence.c, rule 8: widens the window in which
 	 * the kernel holds a written page the mapping does not have yet. */
 	if (test_delay != NULL)
@@ -102,6 +107,8 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 		log_err("%s", err);
 		return -1;
 	}
+	if (mmapfs_statfs_init(fs, o->sources[0]) != 0)
+		return -1;
 	mmapfs_layout_init(&fs->layout, fs->tree.nnodes);
 	if (mmapfs_files_init(&fs->files, &fs->tree, mode, o->flush, 0) != 0 ||
 	    mmapfs_co_init(&fs->co, &fs->tree, &fs->layout, fs->chunk_size,
@@ -119,6 +126,8 @@ static void fs_fini(struct mmapfs *fs)
 	mmapfs_files_destroy(&fs->files);
 	mmapfs_co_destroy(&fs->co);
 	mmapfs_tree_free(&fs->tree);
+	if (fs->statfs_fd >= 0)
+		close(fs->statfs_fd);
 	pthread_mutex_destroy(&fs->fh_lock);
 }
 
@@ -199,6 +208,7 @@ int main(int argc, char *argv[])
 	int rc = EXIT_USAGE;
 
 	memset(&fs, 0, sizeof(fs));
+	fs.statfs_fd = -1;
 	pthread_mutex_init(&fs.fh_lock, NULL);
 	if (build_args(&args, argc, argv) != 0) {
 		log_err("out of memory");

@@ -36,6 +36,9 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
 	/* auto_inval_data stays on: coherence.c, rule 1. */
 	conn->want &= ~FUSE_CAP_READDIRPLUS;
+	/* File handles (NFS export): LOOKUP of "." and "..", ops_tree.c. */
+	if (conn->capable & FUSE_CAP_EXPORT_SUPPORT)
+		conn->want |= FUSE_CAP_EXPORT_SUPPORT;
 }
 
 /* Unmount (or the end of the session): make everything durable. */
@@ -51,6 +54,7 @@ const struct fuse_lowlevel_ops mmapfs_ops = {
 	.destroy = op_destroy,
 	.lookup = mmapfs_op_lookup,
 	.getattr = mmapfs_op_getattr,
+	.statfs = mmapfs_op_statfs,
 	.setattr = mmapfs_op_setattr,
 	.readdir = mmapfs_op_readdir,
 	.open = mmapfs_op_open,

@@ -4,6 +4,7 @@
  *   ops_io.c     open, read, write, fsync, release, setattr, fallocate
  *   ops_xattr.c  the read-only user.mmapfs.* attributes
  *   ops_deny.c   namespace changes, which the computed tree refuses
+ *   ops_statfs.c statfs: the backing filesystem's figures
  *   ops.c        init, destroy and the table handed to libfuse
  * and the helpers they share (entries, attributes, replies).
  */
@@ -59,6 +60,11 @@ void mmapfs_op_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi);
 void mmapfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi);
+
+/* ops_statfs.c */
+/* Open what statfs reports on: the first SOURCE.  0 or -1 (logged). */
+int mmapfs_statfs_init(struct mmapfs *fs, const char *source);
+void mmapfs_op_statfs(fuse_req_t req, fuse_ino_t ino);
 
 /* ops_io.c */
 /* Free the open entries the kernel never released (after the session). */
