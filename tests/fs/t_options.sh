@@ -33,17 +33,7 @@ bad "-o without an argument" "missing argument" "$T/data.bin" "$T/mnt" -o
 # An unreadable source is checked as a non-root user in
 # tests/hardening/t_sources.sh.
 
-# A busy mount point: something is already mounted there.
-M="$T/busy"
-mount_fs "$M" "$T/data.bin" || exit 1
-out=$(timeout 20 "$MMAPFS" "$T/data.bin" "$M" 2>&1 >/dev/null)
-rc=$?
-if [ $rc -ne 0 ] && [ "$(printf '%s\n' "$out" | grep -c .)" -eq 1 ]; then
-	ok "busy mount point ($out)"
-else
-	fail "busy mount point: rc=$rc out=$out"
-fi
-umount_fs "$M" "$PID"
+# A mount point that is a mount point already is mounted over (t_mount.sh).
 
 out=$("$MMAPFS" --help 2>&1)
 check "--help exits 0" "$MMAPFS" --help
