@@ -134,11 +134,12 @@ static mode_t dir_mode(mode_t m)
 static void fill_from(const struct mmapfs *fs, const struct stat *b,
 		      struct stat *st)
 {
-	st->st_uid = b->st_uid;
-	st->st_gid = b->st_gid;
+	st->st_uid = fs->set_uid ? fs->uid : b->st_uid;
+	st->st_gid = fs->set_gid ? fs->gid : b->st_gid;
 	st->st_atim = b->st_atim;
 	st->st_mtim = b->st_mtim;
 	st->st_ctim = b->st_ctim;
+	st->st_mode &= ~fs->umask;
 	if (fs->ro)
 		st->st_mode &= ~(mode_t)0222;
 }

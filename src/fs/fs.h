@@ -28,6 +28,12 @@ struct mmapfs {
 	const char *mountpoint;	 /* absolute, as libfuse mounts it */
 	char mnt_real[PATH_MAX]; /* resolved, for the node scan */
 	atomic_bool ra_pending;	 /* readahead not raised yet (ops.c) */
+	/* -o uid=, gid=, umask=: shown instead of the backing files' */
+	bool set_uid, set_gid;
+	uid_t uid;
+	gid_t gid;
+	mode_t umask;
+	int statfs_fd; /* O_PATH of the first SOURCE, for statfs; or -1 */
 	struct mmapfs_tree tree;
 	struct mmapfs_layout layout;
 	struct mmapfs_files files;

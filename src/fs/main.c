@@ -43,29 +43,25 @@ static void print_version(void)
 {
 	printf("mmapfs %s (libmmapio %s)\n", MMAPIO_VERSION_STRING,
 	       mmapio_version());
+	/* libfuse writes its lines with its own stdio calls: ours first. */
+	fflush(stdout);
 	fuse_lowlevel_version();
 }
 
-/* The mount point must be an existing directory nothing is mounted on. */
+/*
+ * The mount point must be an existing directory.  Something may already
+ * be mounted there: mounting over it is how automount and a stacked mount
+ * work, and util-linux's `mount -a` itself skips fstab lines that are
+ * mounted already (it compares the fsname, see opts.c).
+ */
 static int check_mountpoint(const char *mp, struct stat *st)
 {
-	char parent[PATH_MAX];
-	struct stat pst;
-
 	if (stat(mp, st) != 0) {
 		log_err("mountpoint '%s': %s", mp, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st->st_mode)) {
 		log_err("mountpoint '%s' is not a directory", mp);
-		return -1;
-	}
-	snprintf(parent, sizeof(parent), "%s/..", mp);
-	if (stat(parent, &pst) == 0 &&
-	    (pst.st_dev != st->st_dev || pst.st_ino == st->st_ino)) {
-		log_err("mountpoint '%s' is busy: something is already "
-			"mounted there",
-			mp);
 		return -1;
 	}
 	return 0;
@@ -97,6 +93,11 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 	fs->kept_timeout =
 		o->cache == MMAPFS_CACHE_KEEP ? KEPT_TIMEOUT : ATTR_TIMEOUT;
 	fs->root_st = *root_st;
+	fs->set_uid = o->set_uid;
+	fs->set_gid = o->set_gid;
+	fs->uid = (uid_t)o->uid;
+	fs->gid = (gid_t)o->gid;
+	fs->umask = (mode_t)o->umask;
 	if (realpath(o->mountpoint, fs->mnt_real) == NULL) {
 		log_err("mountpoint '%s': %s", o->mountpoint, strerror(errno));
 		return -1;
@@ -107,6 +108,8 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 		log_err("%s", err);
 		return -1;
 	}
+	if (mmapfs_statfs_init(fs, o->sources[0]) != 0)
+		return -1;
 	mmapfs_layout_init(&fs->layout, fs->tree.nnodes);
 	if (mmapfs_files_init(&fs->files, &fs->tree, mode, o->flush, 0) != 0 ||
 	    mmapfs_co_init(&fs->co, &fs->tree, &fs->layout, fs->chunk_size,
@@ -122,6 +125,8 @@ static void fs_fini(struct mmapfs *fs)
 	mmapfs_files_destroy(&fs->files);
 	mmapfs_co_destroy(&fs->co);
 	mmapfs_tree_free(&fs->tree);
+	if (fs->statfs_fd >= 0)
+		close(fs->statfs_fd);
 }
 
 static int run_loop(struct fuse_session *se, const struct fuse_cmdline_opts *c)
@@ -202,6 +207,7 @@ int main(int argc, char *argv[])
 	int rc = EXIT_USAGE;
 
 	memset(&fs, 0, sizeof(fs));
+	fs.statfs_fd = -1;
 	if (build_args(&args, argc, argv) != 0) {
 		log_err("out of memory");
 		goto out;

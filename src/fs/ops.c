@@ -50,6 +50,9 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_READDIRPLUS;
 	if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO)
 		conn->want |= FUSE_CAP_READDIRPLUS_AUTO;
+	/* File handles (NFS export): LOOKUP of "." and "..", ops_tree.c. */
+	if (conn->capable & FUSE_CAP_EXPORT_SUPPORT)
+		conn->want |= FUSE_CAP_EXPORT_SUPPORT;
 }
 
 /* Unmount (or the end of the session): make everything durable. */
@@ -65,6 +68,7 @@ const struct fuse_lowlevel_ops mmapfs_ops = {
 	.destroy = op_destroy,
 	.lookup = mmapfs_op_lookup,
 	.getattr = mmapfs_op_getattr,
+	.statfs = mmapfs_op_statfs,
 	.setattr = mmapfs_op_setattr,
 	.forget = mmapfs_op_forget,
 	.forget_multi = mmapfs_op_forget_multi,

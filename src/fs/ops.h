@@ -4,6 +4,7 @@
  *   ops_io.c     open, read, write, fsync, release, setattr, fallocate
  *   ops_xattr.c  the read-only user.mmapfs.* attributes
  *   ops_deny.c   namespace changes, which the computed tree refuses
+ *   ops_statfs.c statfs: the backing filesystem's figures
  *   ops.c        init, destroy and the table handed to libfuse
  * and the helpers they share (entries, attributes, replies).
  */
@@ -72,6 +73,11 @@ void mmapfs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 void mmapfs_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
 void mmapfs_op_forget_multi(fuse_req_t req, size_t count,
 			    struct fuse_forget_data *forgets);
+
+/* ops_statfs.c */
+/* Open what statfs reports on: the first SOURCE.  0 or -1 (logged). */
+int mmapfs_statfs_init(struct mmapfs *fs, const char *source);
+void mmapfs_op_statfs(fuse_req_t req, fuse_ino_t ino);
 
 /* ops_io.c */
 void mmapfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "name.h"
 #include "ops.h"
 
@@ -50,6 +51,34 @@ static int resolve(struct mmapfs *fs, const struct mmapfs_ino *dir,
 	}
 }
 
+static struct mmapfs_ino parent_of(const struct mmapfs *fs,
+				   const struct mmapfs_ino *dir);
+
+/*
+ * resolve(), and "." and ".." of every object.  The kernel asks for them
+ * to turn a file handle back into an inode (fs/fuse/inode.c,
+ * fuse_get_dentry and fuse_get_parent, with export support): LOOKUP(id,
+ * ".") for an inode it does not hold, entries included, and LOOKUP(dir,
+ * "..") for a directory's parent.
+ */
+static int resolve_dots(struct mmapfs *fs, const struct mmapfs_ino *dir,
+			const char *name, struct mmapfs_ino *child,
+			enum mmapfs_fail *why)
+{
+	if (strcmp(name, ".") == 0) {
+		*child = *dir;
+		return 0;
+	}
+	if (strcmp(name, "..") != 0)
+		return resolve(fs, dir, name, child, why);
+	if (mmapfs_kind_is_entry(dir->kind)) {
+		*why = MMAPFS_E_NOT_DIR;
+		return -1;
+	}
+	*child = parent_of(fs, dir);
+	return 0;
+}
+
 static int decode(struct mmapfs *fs, fuse_ino_t ino, struct mmapfs_ino *id)
 {
 	return mmapfs_ino_decode(&fs->layout, ino, id);
@@ -70,7 +99,8 @@ static int entry_param(struct mmapfs *fs, const struct mmapfs_ino *id,
 	if (err != 0)
 		return err;
 	e->ino = mmapfs_ino_encode(&fs->layout, id);
-	e->generation = 0;
+	e->generation = mmapfs_generation(&fs->tree, id,
+					  mmapfs_piece_of(fs, id->kind));
 	if (mmapfs_kind_is_entry(id->kind)) {
 		uint64_t piece = mmapfs_piece_of(fs, id->kind);
 
@@ -94,7 +124,7 @@ void mmapfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	mmapfs_after_init(fs);
 	if (decode(fs, parent, &dir) != 0 ||
-	    resolve(fs, &dir, name, &child, &why) != 0) {
+	    resolve_dots(fs, &dir, name, &child, &why) != 0) {
 		mmapfs_reply_fail(req, why);
 		return;
 	}

@@ -24,6 +24,8 @@ enum {
 	KEY_FOLLOW,
 	KEY_HELP,
 	KEY_VERSION,
+	KEY_FSNAME,
+	KEY_SUBTYPE,
 };
 
 static const struct fuse_opt opt_spec[] = {
@@ -32,10 +34,15 @@ static const struct fuse_opt opt_spec[] = {
 	{ "cache=%s", offsetof(struct mmapfs_opts, cache_arg), 0 },
 	{ "cache_entries=%s", offsetof(struct mmapfs_opts, cache_entries_arg),
 	  0 },
+	{ "uid=%s", offsetof(struct mmapfs_opts, uid_arg), 0 },
+	{ "gid=%s", offsetof(struct mmapfs_opts, gid_arg), 0 },
+	{ "umask=%s", offsetof(struct mmapfs_opts, umask_arg), 0 },
 	FUSE_OPT_KEY("follow_symlinks", KEY_FOLLOW),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("cow", KEY_COW),
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
+	FUSE_OPT_KEY("fsname=", KEY_FSNAME),
+	FUSE_OPT_KEY("subtype=", KEY_SUBTYPE),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -96,6 +103,12 @@ static int opt_proc(void *data, const char *arg, int key,
 		return 0;
 	case KEY_ALLOW_OTHER:
 		o->allow_other = true;
+		return 1;
+	case KEY_FSNAME:
+		o->fsname_given = true;
+		return 1; /* libfuse's: it hands it to the kernel */
+	case KEY_SUBTYPE:
+		o->subtype_given = true;
 		return 1;
 	case KEY_HELP:
 		o->help = true;
@@ -185,6 +198,62 @@ int mmapfs_parse_flush(const char *s, mmapio_flush_policy *out)
 	return 0;
 }
 
+int mmapfs_parse_id(const char *s, uint32_t *out)
+{
+	uint64_t v;
+
+	if (mmapfs_parse_index_str(s, &v) != 0 || v >= UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int mmapfs_parse_umask(const char *s, uint32_t *out)
+{
+	size_t n = s == NULL ? 0 : strlen(s);
+	uint32_t v = 0;
+
+	if (n == 0 || n > 4)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '7')
+			return -1;
+		v = v * 8 + (uint32_t)(s[i] - '0');
+	}
+	if (v > 0777)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* -o uid=, gid=, umask=: the owner and modes shown. */
+static int check_owner(struct mmapfs_opts *o)
+{
+	if (o->uid_arg != NULL) {
+		if (mmapfs_parse_id(o->uid_arg, &o->uid) != 0) {
+			set_err(o, "bad uid '%s': a number from 0 to %u",
+				o->uid_arg, (unsigned)UINT32_MAX - 1);
+			return -1;
+		}
+		o->set_uid = true;
+	}
+	if (o->gid_arg != NULL) {
+		if (mmapfs_parse_id(o->gid_arg, &o->gid) != 0) {
+			set_err(o, "bad gid '%s': a number from 0 to %u",
+				o->gid_arg, (unsigned)UINT32_MAX - 1);
+			return -1;
+		}
+		o->set_gid = true;
+	}
+	if (o->umask_arg != NULL &&
+	    mmapfs_parse_umask(o->umask_arg, &o->umask) != 0) {
+		set_err(o, "bad umask '%s': octal, from 0 to 0777",
+			o->umask_arg);
+		return -1;
+	}
+	return 0;
+}
+
 /* Values of -o options, checked once everything is collected. */
 static int check_values(struct mmapfs_opts *o)
 {
@@ -234,6 +303,8 @@ static int check_values(struct mmapfs_opts *o)
 		}
 		o->cache_entries = (uint32_t)n;
 	}
+	if (check_owner(o) != 0)
+		return -1;
 	if (o->ro && o->cow) {
 		set_err(o, "options ro and cow exclude each other");
 		return -EINVAL;
@@ -262,6 +333,58 @@ static int split_positionals(struct mmapfs_opts *o)
 	return 0;
 }
 
+/* "-oNAME=VALUE", with VALUE's commas and backslashes escaped for
+ * fuse_opt, which splits -o arguments at unescaped commas. */
+static int add_named_opt(struct fuse_args *args, const char *name,
+			 const char *value)
+{
+	char *escaped = NULL, *arg = NULL;
+	int rc = -1;
+
+	if (fuse_opt_add_opt_escaped(&escaped, value) != 0)
+		goto out;
+	if (asprintf(&arg, "-o%s=%s", name, escaped) < 0) {
+		arg = NULL;
+		goto out;
+	}
+	rc = fuse_opt_add_arg(args, arg);
+out:
+	free(arg);
+	free(escaped);
+	return rc;
+}
+
+/*
+ * The names /proc/mounts shows: the source column is the fsname, the type
+ * fuse.mmapfs.  util-linux compares an fstab line's source and mount
+ * point with them, so that a second `mount -a` knows the line is mounted.
+ * The fsname is the first SOURCE resolved (realpath), as given when it
+ * cannot be: mount(8) resolves an fstab source before it runs the helper
+ * and when it compares, so a mount made by hand with a relative or
+ * linked path matches the fstab line too.  -o fsname= and -o subtype=
+ * override.
+ */
+static int add_mount_names(struct fuse_args *args, struct mmapfs_opts *o)
+{
+	char *real;
+	int rc;
+
+	if (o->nsources == 0)
+		return 0;
+	if (!o->fsname_given) {
+		real = realpath(o->sources[0], NULL);
+		rc = add_named_opt(args, "fsname",
+				   real != NULL ? real : o->sources[0]);
+		free(real);
+		if (rc != 0)
+			return -1;
+	}
+	if (!o->subtype_given &&
+	    fuse_opt_add_arg(args, "-osubtype=mmapfs") != 0)
+		return -1;
+	return 0;
+}
+
 int mmapfs_opts_parse(struct fuse_args *args, struct mmapfs_opts *o)
 {
 	int rc;
@@ -286,6 +409,10 @@ int mmapfs_opts_parse(struct fuse_args *args, struct mmapfs_opts *o)
 		set_err(o, "out of memory");
 		return -ENOMEM;
 	}
+	if (add_mount_names(args, o) != 0) {
+		set_err(o, "out of memory");
+		return -1;
+	}
 	/* The kernel then enforces the backing files' modes for others. */
 	if (o->allow_other &&
 	    fuse_opt_add_arg(args, "-odefault_permissions") != 0) {
@@ -305,12 +432,18 @@ void mmapfs_opts_free(struct mmapfs_opts *o)
 	free(o->flush_arg);
 	free(o->cache_arg);
 	free(o->cache_entries_arg);
+	free(o->uid_arg);
+	free(o->gid_arg);
+	free(o->umask_arg);
 	o->sources = NULL;
 	o->mountpoint = NULL;
 	o->chunk_arg = NULL;
 	o->flush_arg = NULL;
 	o->cache_arg = NULL;
 	o->cache_entries_arg = NULL;
+	o->uid_arg = NULL;
+	o->gid_arg = NULL;
+	o->umask_arg = NULL;
 	o->nsources = 0;
 }
 
@@ -339,6 +472,15 @@ void mmapfs_opts_usage(const char *prog)
 	       "    -o follow_symlinks     follow symbolic links in a source "
 	       "directory that\n"
 	       "                           point outside it (to files only)"
-	       "\n\n",
+	       "\n"
+	       "    -o uid=N, -o gid=N     owner and group shown for every "
+	       "entry and directory\n"
+	       "                           (default: the backing file's)\n"
+	       "    -o umask=OOO           mode bits cleared on every entry "
+	       "and directory\n"
+	       "    -o fsname=NAME         source column of /proc/mounts "
+	       "(default: the first\n"
+	       "                           SOURCE); -o subtype= (default "
+	       "mmapfs)\n\n",
 	       prog, MMAPFS_CACHE_ENTRIES);
 }

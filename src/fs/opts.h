@@ -4,10 +4,12 @@
  *   mmapfs [options] SOURCE... MOUNTPOINT
  *
  * mmapfs_opts_parse() takes out what belongs to mmapfs (chunk_size, cow,
- * flush, cache, cache_entries, follow_symlinks, the SOURCE and MOUNTPOINT
- * arguments) and leaves everything else in `args` for fuse_parse_cmdline()
- * and fuse_session_new(), adding the mount point back, and
- * default_permissions when allow_other is asked for.
+ * flush, cache, cache_entries, follow_symlinks, uid, gid, umask, the
+ * SOURCE and MOUNTPOINT arguments) and leaves everything else in `args`
+ * for fuse_parse_cmdline() and fuse_session_new(), adding the mount point
+ * back,
+ * default_permissions when allow_other is asked for, and fsname (the
+ * first SOURCE) and subtype (mmapfs) unless given.
  */
 #ifndef MMAPFS_OPTS_H
 #define MMAPFS_OPTS_H
@@ -38,10 +40,15 @@ struct mmapfs_opts {
 	bool cow; /* -o cow: private mappings */
 	bool allow_other;     /* seen, so default_permissions is added */
 	bool follow_symlinks; /* -o follow_symlinks: also outside sources */
+	bool fsname_given;    /* -o fsname=: else the first SOURCE */
+	bool subtype_given;   /* -o subtype=: else mmapfs */
 	enum mmapfs_cache_mode cache;
 	uint32_t cache_entries;
-	bool help;    /* -h/--help: print usage, mount nothing */
-	bool version; /* -V/--version */
+	bool set_uid, set_gid; /* -o uid=N, -o gid=N given */
+	uint32_t uid, gid;     /* owner shown for every object */
+	uint32_t umask;	       /* -o umask=OOO: bits cleared (default 0) */
+	bool help;	       /* -h/--help: print usage, mount nothing */
+	bool version;	       /* -V/--version */
 	mmapio_flush_policy flush;
 
 	/* fuse_opt scratch: strings as given, freed by mmapfs_opts_free(). */
@@ -49,6 +56,9 @@ struct mmapfs_opts {
 	char *flush_arg;
 	char *cache_arg;
 	char *cache_entries_arg;
+	char *uid_arg;
+	char *gid_arg;
+	char *umask_arg;
 
 	char **sources; /* SOURCE arguments as given */
 	size_t nsources;
@@ -87,6 +97,18 @@ int mmapfs_check_chunk_size(uint64_t chunk, uint64_t page_size);
  * canonical decimal) -> policy.  Returns 0 or -EINVAL.
  */
 int mmapfs_parse_flush(const char *s, mmapio_flush_policy *out);
+
+/*
+ * A user or group id: canonical decimal below 2^32 - 1 ((uid_t)-1 means
+ * "no id" to chown(2)).  Returns 0 or -1.
+ */
+int mmapfs_parse_id(const char *s, uint32_t *out);
+
+/*
+ * A umask: 1 to 4 octal digits, at most 0777 ("022", "0077", "0").
+ * Returns 0 or -1.
+ */
+int mmapfs_parse_umask(const char *s, uint32_t *out);
 
 /* Usage text for --help (mmapfs's own part). */
 void mmapfs_opts_usage(const char *prog);

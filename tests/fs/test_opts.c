@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -247,6 +248,145 @@ static void bad_cache_values(void **state)
 	}
 }
 
+/* The value libfuse gets for `-o name=...`, unescaped; NULL if none. */
+static const char *fuse_value(const struct fuse_args *a, const char *name,
+			      char *buf, size_t len)
+{
+	size_t n = strlen(name);
+
+	for (int i = 0; i < a->argc; i++) {
+		const char *v = a->argv[i];
+		size_t j = 0;
+
+		if (strncmp(v, "-o", 2) != 0 || strncmp(v + 2, name, n) != 0 ||
+		    v[2 + n] != '=')
+			continue;
+		for (v += 3 + n; *v != '\0' && j + 1 < len; v++)
+			if (*v != '\\' || *++v != '\0')
+				buf[j++] = *v;
+		buf[j] = '\0';
+		return buf;
+	}
+	return NULL;
+}
+
+static void owner_options(void **state)
+{
+	static const struct {
+		const char *opt;
+		bool set_uid, set_gid;
+		uint32_t uid, gid, umask;
+	} cases[] = {
+		{ "uid=1000", true, false, 1000, 0, 0 },
+		{ "gid=0", false, true, 0, 0, 0 },
+		{ "uid=0,gid=4294967294", true, true, 0, 4294967294u, 0 },
+		{ "umask=022", false, false, 0, 0, 022 },
+		{ "umask=0077", false, false, 0, 0, 077 },
+		{ "umask=0", false, false, 0, 0, 0 },
+		{ "umask=777", false, false, 0, 0, 0777 },
+		{ "uid=5,umask=027,gid=6", true, true, 5, 6, 027 },
+		{ "uid=5,uid=7", true, false, 7, 0, 0 }, /* the last one wins */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fuse_args args;
+		struct mmapfs_opts o;
+
+		if (parse_o(&args, &o, cases[i].opt) != 0)
+			fail_msg("'%s' refused: %s", cases[i].opt, o.err);
+		assert_int_equal(o.set_uid, cases[i].set_uid);
+		assert_int_equal(o.set_gid, cases[i].set_gid);
+		assert_true(o.uid == cases[i].uid);
+		assert_true(o.gid == cases[i].gid);
+		assert_true(o.umask == cases[i].umask);
+		/* ours: libfuse would call them unknown */
+		assert_false(args_mention(&args, "uid="));
+		assert_false(args_mention(&args, "gid="));
+		assert_false(args_mention(&args, "umask"));
+		mmapfs_opts_free(&o);
+		fuse_opt_free_args(&args);
+	}
+}
+
+static void bad_owner_values(void **state)
+{
+	static const struct {
+		const char *opt, *word;
+	} cases[] = {
+		{ "uid=", "uid ''" },
+		{ "uid=-1", "uid '-1'" },
+		{ "uid=4294967295", "uid '4294967295'" },
+		{ "uid=99999999999", "uid '99999999999'" },
+		{ "uid=root", "uid 'root'" },
+		{ "uid=01", "uid '01'" },
+		{ "gid=x", "gid 'x'" },
+		{ "gid=1.5", "gid '1.5'" },
+		{ "umask=", "umask ''" },
+		{ "umask=8", "umask '8'" },
+		{ "umask=0800", "umask '0800'" },
+		{ "umask=00777", "umask '00777'" },
+		{ "umask=0x22", "umask '0x22'" },
+		{ "umask=-22", "umask '-22'" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fuse_args args;
+		struct mmapfs_opts o;
+
+		if (parse_o(&args, &o, cases[i].opt) != -1)
+			fail_msg("'%s' was accepted", cases[i].opt);
+		assert_null(strchr(o.err, '\n')); /* one line */
+		if (strstr(o.err, cases[i].word) == NULL)
+			fail_msg("'%s': \"%s\" does not name %s", cases[i].opt,
+				 o.err, cases[i].word);
+		mmapfs_opts_free(&o);
+		fuse_opt_free_args(&args);
+	}
+}
+
+static void mount_names(void **state)
+{
+	const char *plain[] = { "mmapfs", "/no/such/a,b\\c", "x", "mnt", NULL };
+	const char *given[] = { "mmapfs", "-o",	 "fsname=mine,subtype=other",
+				"src",	  "mnt", NULL };
+	char cwd[4096], buf[4200];
+	struct fuse_args args;
+	struct mmapfs_opts o;
+
+	(void)state;
+	/* The first source, escaped for fuse_opt; kept as given when it
+	 * cannot be resolved. */
+	assert_int_equal(parse(&args, &o, plain), 0);
+	assert_non_null(fuse_value(&args, "fsname", buf, sizeof(buf)));
+	assert_string_equal(buf, "/no/such/a,b\\c");
+	assert_non_null(fuse_value(&args, "subtype", buf, sizeof(buf)));
+	assert_string_equal(buf, "mmapfs");
+	mmapfs_opts_free(&o);
+	fuse_opt_free_args(&args);
+
+	/* Given: kept, and no default added. */
+	assert_int_equal(parse(&args, &o, given), 0);
+	assert_true(args_mention(&args, "fsname=mine"));
+	assert_false(args_mention(&args, "fsname=src"));
+	assert_false(args_mention(&args, "subtype=mmapfs"));
+	mmapfs_opts_free(&o);
+	fuse_opt_free_args(&args);
+
+	/* A source that exists is resolved, as mount(8) resolves it. */
+	{
+		const char *rel[] = { "mmapfs", ".", "mnt", NULL };
+
+		assert_non_null(getcwd(cwd, sizeof(cwd)));
+		assert_int_equal(parse(&args, &o, rel), 0);
+		assert_non_null(fuse_value(&args, "fsname", buf, sizeof(buf)));
+		assert_string_equal(buf, cwd);
+		mmapfs_opts_free(&o);
+		fuse_opt_free_args(&args);
+	}
+}
+
 static void help_needs_no_positionals(void **state)
 {
 	const char *argv[] = { "mmapfs", "--help", NULL };
@@ -314,6 +454,9 @@ int main(void)
 		cmocka_unit_test(cache_options),
 		cmocka_unit_test(follow_symlinks),
 		cmocka_unit_test(bad_cache_values),
+		cmocka_unit_test(owner_options),
+		cmocka_unit_test(bad_owner_values),
+		cmocka_unit_test(mount_names),
 		cmocka_unit_test(help_needs_no_positionals),
 		cmocka_unit_test(sizes),
 		cmocka_unit_test(flush_policies),
