@@ -24,13 +24,10 @@ void mmapfs_after_init(struct mmapfs *fs)
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
-	/* open(O_TRUNC) arrives as a flag we ignore (overwrite in place)
-	 * instead of a truncate to 0, which entries refuse. */
-	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
-		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
-	else
-		log_warn("kernel lacks atomic O_TRUNC: opening entries with "
-			 "O_TRUNC will fail");
+	/* Without atomic O_TRUNC the kernel sends open(O_TRUNC) as the OPEN
+	 * (flag stripped) and then a SETATTR to size 0, the path truncate(2)
+	 * takes: one code path zeroes the entry for both (ops_space.c). */
+	conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
 	/* Write-back caching would let the kernel delay and merge writes,
 	 * and writes must reach the mapping before they return. */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
@@ -61,6 +58,7 @@ const struct fuse_lowlevel_ops mmapfs_ops = {
 	.fsync = mmapfs_op_fsync,
 	.release = mmapfs_op_release,
 	.fallocate = mmapfs_op_fallocate,
+	.lseek = mmapfs_op_lseek,
 	.getxattr = mmapfs_op_getxattr,
 	.listxattr = mmapfs_op_listxattr,
 	.setxattr = mmapfs_op_setxattr,

@@ -1,5 +1,5 @@
 /*
- * ops_io.c - open, read, write, fsync, release, setattr, fallocate.
+ * ops_io.c - open, read, write, fsync, release, setattr.
  *
  * Reads reply straight from the mapping: the view's pointer goes to
  * fuse_reply_buf(), whose writev() to /dev/fuse is the only copy.  If the
@@ -115,7 +115,8 @@ void mmapfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		mmapfs_reply_fail(req, MMAPFS_E_IS_DIR);
 		return;
 	}
-	/* O_TRUNC needs nothing: entries are overwritten in place. */
+	/* O_TRUNC never reaches us here: the kernel strips it and sends a
+	 * SETATTR to 0 after the OPEN (ops.c, ops_space.c). */
 	err = open_entry(fs, &id, fi->flags, &fh, &keep_cache);
 	if (err != 0) {
 		fuse_reply_err(req, err);
@@ -264,27 +265,11 @@ void mmapfs_op_release(fuse_req_t req, fuse_ino_t ino,
 	(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | \
 	 FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)
 
-/* Size only: same size is fine, any other is a resize. */
-static int check_size(struct mmapfs *fs, const struct mmapfs_ino *id,
-		      uint64_t size)
-{
-	uint64_t off, len;
-	mmapio_file *mf;
-	int err;
-
-	if (!mmapfs_kind_is_entry(id->kind))
-		return mmapfs_errno(MMAPFS_E_IS_DIR, fs->ro);
-	err = mmapfs_entry_get(fs, id, &mf, &off, &len);
-	if (err != 0)
-		return err;
-	mmapfs_files_put(&fs->files, id->node);
-	return size == len ? 0 : mmapfs_errno(MMAPFS_E_RESIZE, fs->ro);
-}
-
 void mmapfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
 	struct mmapfs *fs = fs_of(req);
+	struct mmapfs_trunc z = { .active = false };
 	struct mmapfs_ino id;
 	struct stat st;
 	int err;
@@ -304,12 +289,16 @@ void mmapfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		mmapfs_reply_fail(req, MMAPFS_E_METADATA);
 		return;
 	}
+	/* Truncation zeroes (size 0) or does nothing (own size), and the
+	 * reply carries the entry's real, unchanged size (ops_space.c). */
 	err = 0;
 	if (to_set & FUSE_SET_ATTR_SIZE) {
 		if (attr->st_size < 0)
 			err = mmapfs_errno(MMAPFS_E_RESIZE, fs->ro);
 		else
-			err = check_size(fs, &id, (uint64_t)attr->st_size);
+			err = mmapfs_truncate_begin(fs, &id, ino,
+						    (uint64_t)attr->st_size,
+						    &z);
 	}
 	if (err == 0)
 		err = mmapfs_getattr(fs, &id, false, &st);
@@ -317,15 +306,5 @@ void mmapfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_err(req, err);
 	else
 		fuse_reply_attr(req, &st, fs->attr_timeout);
-}
-
-void mmapfs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
-			 off_t length, struct fuse_file_info *fi)
-{
-	(void)ino;
-	(void)mode;
-	(void)offset;
-	(void)length;
-	(void)fi;
-	mmapfs_reply_fail(req, MMAPFS_E_UNSUPPORTED);
+	mmapfs_truncate_end(fs, &z);
 }
