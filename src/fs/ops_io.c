@@ -296,9 +296,8 @@ void mmapfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		if (attr->st_size < 0)
 			err = mmapfs_errno(MMAPFS_E_RESIZE, fs->ro);
 		else
-			err = mmapfs_truncate_begin(fs, &id, ino,
-						    (uint64_t)attr->st_size,
-						    &z);
+			err = mmapfs_truncate_begin(
+				fs, &id, ino, (uint64_t)attr->st_size, &z);
 	}
 	if (err == 0)
 		err = mmapfs_getattr(fs, &id, false, &st);

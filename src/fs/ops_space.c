@@ -274,7 +274,8 @@ int mmapfs_truncate_begin(struct mmapfs *fs, const struct mmapfs_ino *id,
 	if (!mmapfs_co_drop_own(&fs->co, id->node, ino, 0, len,
 				OWN_DROP_WAIT_MS))
 		log_debug("pages of truncated inode %llu dropped after the "
-			  "reply", (unsigned long long)ino);
+			  "reply",
+			  (unsigned long long)ino);
 	z->active = true;
 out:
 	mmapfs_files_put(&fs->files, id->node);
