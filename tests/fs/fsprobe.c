@@ -21,6 +21,12 @@
  *                                       a write's own page dropped and
  *                                       read back before the write
  *                                       reaches the daemon's mapping
+ *   fsprobe seek FILE data|hole OFF     print lseek(2) SEEK_DATA/SEEK_HOLE
+ *                                       from OFF: the offset, or the
+ *                                       errno's name
+ *   fsprobe falloc ERRNO FILE MODE OFF LEN  fallocate(2) fails with ERRNO
+ *                                       (or "0"); MODE: alloc, punch,
+ *                                       zero, zerokeep
  *   fsprobe stress DIR CHUNKS PPC THREADS ROUNDS
  *                                       random writes and checked reads
  *                                       through every alias (see below)
@@ -28,6 +34,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -78,6 +85,7 @@ static const struct errname errnames[] = {
 	{ "EFBIG", EFBIG },
 	{ "ERANGE", ERANGE },
 	{ "ENOTSUP", ENOTSUP },
+	{ "ENXIO", ENXIO },
 };
 
 static int errno_of(const char *name)
@@ -901,6 +909,66 @@ out:
 	return rc;
 }
 
+/* lseek SEEK_DATA/SEEK_HOLE: print where it lands, or the errno. */
+static int cmd_seek(int argc, char **argv)
+{
+	int fd, whence;
+	off_t r;
+
+	if (argc != 3)
+		return fail("usage: seek FILE data|hole OFF");
+	whence = strcmp(argv[1], "data") == 0 ? SEEK_DATA : SEEK_HOLE;
+	fd = open(argv[0], O_RDONLY);
+	if (fd < 0)
+		return fail("open %s: %s", argv[0], strerror(errno));
+	r = lseek(fd, strtoll(argv[2], NULL, 10), whence);
+	if (r < 0)
+		printf("%s\n", strerrorname_np(errno));
+	else
+		printf("%lld\n", (long long)r);
+	close(fd);
+	return 0;
+}
+
+/* fallocate(2) on an open-for-writing FILE fails with the errno named. */
+static int cmd_falloc(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int mode;
+	} modes[] = {
+		{ "alloc", 0 },
+		{ "punch", FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE },
+		{ "zero", FALLOC_FL_ZERO_RANGE },
+		{ "zerokeep", FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE },
+	};
+	int want, got, fd, mode = -1;
+
+	if (argc != 5)
+		return fail("usage: falloc ERRNO FILE MODE OFF LEN");
+	want = errno_of(argv[0]);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(argv[2], modes[i].name) == 0)
+			mode = modes[i].mode;
+	if (want < 0 || mode < 0)
+		return fail("unknown errno or mode: %s %s", argv[0], argv[2]);
+	fd = open(argv[1], O_WRONLY);
+	if (fd < 0)
+		got = errno;
+	else if (fallocate(fd, mode, strtoll(argv[3], NULL, 10),
+			   strtoll(argv[4], NULL, 10)) != 0)
+		got = errno;
+	else
+		got = 0;
+	if (fd >= 0)
+		close(fd);
+	if (got != want)
+		return fail("fallocate %s %s %s %s: expected %s, got %s",
+			    argv[1], argv[2], argv[3], argv[4], argv[0],
+			    got ? strerrorname_np(got) : "success");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -913,6 +981,7 @@ int main(int argc, char **argv)
 		{ "fill", cmd_fill },	      { "mmapwrite", cmd_mmapwrite },
 		{ "span", cmd_span },	      { "truncread", cmd_truncread },
 		{ "stress", cmd_stress },     { "ownrace", cmd_ownrace },
+		{ "seek", cmd_seek },	      { "falloc", cmd_falloc },
 	};
 
 	if (argc < 2)
