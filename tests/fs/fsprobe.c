@@ -27,6 +27,10 @@
  *   fsprobe falloc ERRNO FILE MODE OFF LEN  fallocate(2) fails with ERRNO
  *                                       (or "0"); MODE: alloc, punch,
  *                                       zero, zerokeep
+ *   fsprobe truncheld FILE              read FILE whole into the page
+ *                                       cache, ftruncate it to 0 through
+ *                                       the same descriptor, read zeros
+ *                                       back through it, size unchanged
  *   fsprobe stress DIR CHUNKS PPC THREADS ROUNDS
  *                                       random writes and checked reads
  *                                       through every alias (see below)
@@ -969,19 +973,66 @@ static int cmd_falloc(int argc, char **argv)
 	return 0;
 }
 
+/* Truncation to 0 through a descriptor whose pages are cached: no open
+ * follows to drop them, the daemon must. */
+static int cmd_truncheld(int argc, char **argv)
+{
+	struct stat st;
+	char *buf = NULL;
+	int fd, rc = 1;
+	ssize_t n;
+
+	if (argc != 1)
+		return fail("usage: truncheld FILE");
+	fd = open(argv[0], O_RDWR);
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size == 0 ||
+	    (buf = malloc((size_t)st.st_size)) == NULL) {
+		rc = fail("open %s: %s", argv[0], strerror(errno));
+		goto out;
+	}
+	if (pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+		rc = fail("first read of %s", argv[0]);
+		goto out;
+	}
+	if (ftruncate(fd, 0) != 0) {
+		rc = fail("ftruncate %s: %s", argv[0], strerror(errno));
+		goto out;
+	}
+	n = pread(fd, buf, (size_t)st.st_size, 0);
+	if (n != st.st_size) {
+		rc = fail("read after ftruncate: %zd of %lld bytes", n,
+			  (long long)st.st_size);
+		goto out;
+	}
+	for (off_t i = 0; i < st.st_size; i++) {
+		if (buf[i] != 0) {
+			rc = fail("byte %lld is %d after ftruncate to 0",
+				  (long long)i, buf[i]);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{ "errno", cmd_errno },	      { "names", cmd_names },
-		{ "writeend", cmd_writeend }, { "alias", cmd_alias },
-		{ "race", cmd_race },	      { "seekdir", cmd_seekdir },
-		{ "fill", cmd_fill },	      { "mmapwrite", cmd_mmapwrite },
-		{ "span", cmd_span },	      { "truncread", cmd_truncread },
-		{ "stress", cmd_stress },     { "ownrace", cmd_ownrace },
-		{ "seek", cmd_seek },	      { "falloc", cmd_falloc },
+		{ "errno", cmd_errno },		{ "names", cmd_names },
+		{ "writeend", cmd_writeend },	{ "alias", cmd_alias },
+		{ "race", cmd_race },		{ "seekdir", cmd_seekdir },
+		{ "fill", cmd_fill },		{ "mmapwrite", cmd_mmapwrite },
+		{ "span", cmd_span },		{ "truncread", cmd_truncread },
+		{ "stress", cmd_stress },	{ "ownrace", cmd_ownrace },
+		{ "seek", cmd_seek },		{ "falloc", cmd_falloc },
+		{ "truncheld", cmd_truncheld },
 	};
 
 	if (argc < 2)

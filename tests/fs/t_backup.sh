@@ -106,6 +106,8 @@ check "truncate -s 0 of a cached chunk" "$FSPROBE" errno 0 truncate "$D/chunks/8
 check "reads zeros through its own cached pages" cmp -s "$D/chunks/8" <(zeros $MB)
 check "and through a cached alias" cmp -s "$D/pages/$((8 * PPC + 5))" <(zeros $PAGE)
 cp "$T/c2" "$D/chunks/8"
+check "ftruncate to 0 through a descriptor with cached pages reads zeros" "$FSPROBE" truncheld "$D/chunks/8"
+cp "$T/c2" "$D/chunks/8"
 check "truncate to the entry's own size succeeds" "$FSPROBE" errno 0 truncate "$D/chunks/8" $MB
 check "and changes nothing" cmp -s "$D/chunks/8" "$T/c2"
 check "truncate -s 1 is EPERM" "$FSPROBE" errno EPERM truncate "$D/chunks/8" 1
