@@ -31,6 +31,10 @@
  *                                       cache, ftruncate it to 0 through
  *                                       the same descriptor, read zeros
  *                                       back through it, size unchanged
+ *   fsprobe truncdirty FILE             store into a shared mmap() of
+ *                                       FILE, truncate(2) it to 0 with the
+ *                                       page dirty: returns (no hang),
+ *                                       size unchanged
  *   fsprobe stress DIR CHUNKS PPC THREADS ROUNDS
  *                                       random writes and checked reads
  *                                       through every alias (see below)
@@ -1019,20 +1023,47 @@ out:
 	return rc;
 }
 
+/* Truncation while a page of the entry is dirty through a shared mmap():
+ * the daemon must not wait for that page's WRITE inside the SETATTR. */
+static int cmd_truncdirty(int argc, char **argv)
+{
+	struct stat st;
+	char *m;
+	int fd;
+
+	if (argc != 1)
+		return fail("usage: truncdirty FILE");
+	fd = open(argv[0], O_RDWR);
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size == 0)
+		return fail("open %s: %s", argv[0], strerror(errno));
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fd, 0);
+	if (m == MAP_FAILED)
+		return fail("mmap %s: %s", argv[0], strerror(errno));
+	memcpy(m, "DIRTY", 5);
+	if (truncate(argv[0], 0) != 0)
+		return fail("truncate %s: %s", argv[0], strerror(errno));
+	if (fstat(fd, &st) != 0 || st.st_size == 0)
+		return fail("size after truncate: %lld", (long long)st.st_size);
+	munmap(m, (size_t)st.st_size);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{ "errno", cmd_errno },		{ "names", cmd_names },
-		{ "writeend", cmd_writeend },	{ "alias", cmd_alias },
-		{ "race", cmd_race },		{ "seekdir", cmd_seekdir },
-		{ "fill", cmd_fill },		{ "mmapwrite", cmd_mmapwrite },
-		{ "span", cmd_span },		{ "truncread", cmd_truncread },
-		{ "stress", cmd_stress },	{ "ownrace", cmd_ownrace },
-		{ "seek", cmd_seek },		{ "falloc", cmd_falloc },
-		{ "truncheld", cmd_truncheld },
+		{ "errno", cmd_errno },	      { "names", cmd_names },
+		{ "writeend", cmd_writeend }, { "alias", cmd_alias },
+		{ "race", cmd_race },	      { "seekdir", cmd_seekdir },
+		{ "fill", cmd_fill },	      { "mmapwrite", cmd_mmapwrite },
+		{ "span", cmd_span },	      { "truncread", cmd_truncread },
+		{ "stress", cmd_stress },     { "ownrace", cmd_ownrace },
+		{ "seek", cmd_seek },	      { "truncheld", cmd_truncheld },
+		{ "falloc", cmd_falloc },     { "truncdirty", cmd_truncdirty },
 	};
 
 	if (argc < 2)

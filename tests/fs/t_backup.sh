@@ -107,6 +107,10 @@ check "reads zeros through its own cached pages" cmp -s "$D/chunks/8" <(zeros $M
 check "and through a cached alias" cmp -s "$D/pages/$((8 * PPC + 5))" <(zeros $PAGE)
 cp "$T/c2" "$D/chunks/8"
 check "ftruncate to 0 through a descriptor with cached pages reads zeros" "$FSPROBE" truncheld "$D/chunks/8"
+# A page dirty through a shared mmap() must be written back to be dropped,
+# which the kernel holds back during the truncation: the daemon drops it
+# after a bounded wait, not on the truncation's thread (it would hang).
+check "truncate -s 0 with a page dirty through mmap() returns" timeout 60 "$FSPROBE" truncdirty "$D/chunks/8"
 cp "$T/c2" "$D/chunks/8"
 check "truncate to the entry's own size succeeds" "$FSPROBE" errno 0 truncate "$D/chunks/8" $MB
 check "and changes nothing" cmp -s "$D/chunks/8" "$T/c2"
