@@ -150,12 +150,14 @@ typedef struct {
  * Open (and with MMAPIO_O_CREATE create) a file and map it whole.
  *
  * @out   receives the handle; untouched on failure.
- * @path  file to open; must be a regular file.
+ * @path  file to open; a regular file or a block device.
  * @opts  options; NULL means all defaults.
- * Errors: -EINVAL (bad options, CREATE with size 0, not a regular file:
- * -ENODEV for FIFOs and devices, -EISDIR for directories), -EEXIST,
+ * Errors: -EINVAL (bad options, CREATE with size 0), -ENODEV for FIFOs,
+ * sockets and character devices, -EISDIR for directories, -EROFS for a
+ * read-write open of a read-only block device (BLKROGET), -EEXIST,
  * -ENOENT, -EACCES and other open(2)/fstat(2)/mmap(2) errors, -ENOMEM.
- * An empty file opens fine and has size 0.
+ * An empty file opens fine and has size 0.  A block device is mapped like
+ * a file of its size (BLKGETSIZE64); it cannot be resized.
  */
 MMAPIO_API int mmapio_open_ex(mmapio_file **out, const char *path,
 			      const mmapio_options *opts);

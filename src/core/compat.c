@@ -3,6 +3,8 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "compat.h"
@@ -26,6 +28,29 @@ int mmapio__populate_read(uint8_t *addr, size_t len)
 	default:
 		return -errno;
 	}
+}
+
+int mmapio__fd_size(int fd, const struct stat *st, uint64_t *size)
+{
+	uint64_t n = 0;
+
+	if (!S_ISBLK(st->st_mode)) {
+		if (st->st_size < 0)
+			return -EFBIG;
+		*size = (uint64_t)st->st_size;
+		return 0;
+	}
+	if (ioctl(fd, BLKGETSIZE64, &n) != 0)
+		return -errno;
+	*size = n;
+	return 0;
+}
+
+bool mmapio__blkdev_ro(int fd)
+{
+	int ro = 0;
+
+	return ioctl(fd, BLKROGET, &ro) == 0 && ro != 0;
 }
 
 const char *mmapio__errno_text(int err)

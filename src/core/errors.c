@@ -18,7 +18,8 @@ static const struct {
 	{ EINVAL, "invalid argument" },
 	{ EIO, "input/output error: page no longer backed by the file" },
 	{ EBUSY, "views, segments or iterators are still outstanding" },
-	{ ENODEV, "not a regular file (FIFO, socket or device)" },
+	{ ENODEV, "not a regular file or block device (FIFO, socket or "
+		  "character device)" },
 	{ EISDIR, "is a directory" },
 	{ EFBIG, "file too large to map" },
 };

@@ -284,15 +284,29 @@ static int open_fd(const char *path, const mmapio_options *o, bool *created)
 	return -EAGAIN;
 }
 
-static int check_regular(int fd, struct stat *st)
+/*
+ * A regular file or a block device (mapped alike; a device's size comes
+ * from BLKGETSIZE64).  A read-only device refuses a read-write or
+ * copy-on-write open with -EROFS, as open(2) of a read-only file system
+ * would: the caller may open it read-only instead.
+ */
+static int check_mappable(int fd, mmapio_mode mode, struct stat *st,
+			  uint64_t *size)
 {
+	int rc;
+
 	if (mmapio__sys.fstat(fd, st) != 0)
 		return -errno;
 	if (S_ISDIR(st->st_mode))
 		return -EISDIR;
-	if (!S_ISREG(st->st_mode))
+	if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))
 		return -ENODEV;
-	if (st->st_size < 0 || (uint64_t)st->st_size > SIZE_MAX)
+	if (S_ISBLK(st->st_mode) && mode == MMAPIO_RW && mmapio__blkdev_ro(fd))
+		return -EROFS;
+	rc = mmapio__fd_size(fd, st, size);
+	if (rc != 0)
+		return rc;
+	if (*size > SIZE_MAX)
 		return -EFBIG;
 	return 0;
 }
@@ -329,6 +343,7 @@ int mmapio_open_ex(mmapio_file **out, const char *path,
 	mmapio_file *f = NULL;
 	bool created = false, flusher = false, mutex = false;
 	struct stat st;
+	uint64_t size = 0;
 	int rc;
 
 	if (out == NULL || path == NULL)
@@ -365,33 +380,32 @@ int mmapio_open_ex(mmapio_file **out, const char *path,
 	if (rc < 0)
 		goto fail;
 	f->fd = rc;
-	rc = check_regular(f->fd, &st);
+	rc = check_mappable(f->fd, o->mode, &st, &size);
 	if (rc != 0)
 		goto fail;
 	if (fcntl(f->fd, F_SETFL, fcntl(f->fd, F_GETFL) & ~O_NONBLOCK) != 0) {
 		rc = -errno;
 		goto fail;
 	}
-	if ((created || (o->flags & MMAPIO_O_TRUNCATE)) &&
-	    (uint64_t)st.st_size != o->size) {
+	if ((created || (o->flags & MMAPIO_O_TRUNCATE)) && size != o->size) {
 		if (mmapio__sys.ftruncate(f->fd, (off_t)o->size) != 0) {
 			rc = -errno;
 			goto fail;
 		}
-		st.st_size = (off_t)o->size;
+		size = o->size;
 	}
 
-	if ((uint64_t)st.st_size > MMAPIO_SIZE_MASK) {
+	if (size > MMAPIO_SIZE_MASK) {
 		rc = -EFBIG;
 		goto fail;
 	}
-	rc = map_fresh(f, (uint64_t)st.st_size, o->reserve, &f->gens[0].base,
+	rc = map_fresh(f, size, o->reserve, &f->gens[0].base,
 		       &f->gens[0].reserved);
 	if (rc != 0)
 		goto fail;
 	f->ngens = 1;
-	f->mapped = mmapio__page_up((uint64_t)st.st_size);
-	publish(f, 0, (uint64_t)st.st_size);
+	f->mapped = mmapio__page_up(size);
+	publish(f, 0, size);
 
 	if (o->flush.kind != MMAPIO_FLUSH_NEVER) {
 		rc = mmapio_set_flush_policy(f, &o->flush);
@@ -607,7 +621,9 @@ int mmapio_refresh(mmapio_file *f, uint64_t *new_size)
 
 	if (mmapio__sys.fstat(f->fd, &st) != 0)
 		return -errno;
-	now = (uint64_t)st.st_size;
+	rc = mmapio__fd_size(f->fd, &st, &now);
+	if (rc != 0)
+		return rc;
 	if (now != mmapio_size(f)) {
 		pthread_mutex_lock(&f->resize_mu);
 		/* Past a new, smaller end pages stay mapped: see file comment. */

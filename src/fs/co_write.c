@@ -718,3 +718,46 @@ void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w)
 		co_drop_pages(c, w->node, w->ino, w->after_off, w->after_len,
 			      false);
 }
+
+/*
+ * Truncation to 0 (ops_space.c).  The SETATTR that carries it
+ * runs with the entry's writes held back (fuse_do_setattr() sets
+ * FUSE_NOWRITE, fuse_set_nowrite(), until our reply), so a drop of the
+ * entry's own pages that meets a page dirtied through a shared mmap() waits
+ * for a WRITE the kernel will not send before the reply.  The drop runs on
+ * a thread of its own, as a conflict's drops do (counted in nconflicts for
+ * the shutdown), and the caller waits for it only so long.
+ */
+bool mmapfs_co_drop_own(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+			uint64_t off, uint64_t len, long wait_ms)
+{
+	struct co_target t = { .ino = ino, .off = off, .len = len };
+	struct co_wait *w = NULL;
+	bool done;
+
+	if (len == 0)
+		return true;
+	if (c->sync)
+		w = wait_new();
+	if (w == NULL || conflict_start(c, w, node, &t) != 0) {
+		if (w != NULL)
+			wait_put(w);
+		co_enqueue_drop(c, node, ino, off, len); /* -s: rule 5 */
+		return false;
+	}
+	done = wait_drops(w, wait_ms);
+	wait_put(w);
+	if (!done) {
+		/* cache=open: dropped whole at its next open, whatever
+		 * comes (rule 1); cache=keep: the drop ends after the reply. */
+		struct mmapfs_co_node *n = &c->nodes[node];
+		struct mmapfs_cached_rec *r;
+
+		pthread_mutex_lock(&n->lock);
+		r = mmapfs_cached_find(&n->set, ino);
+		if (r != NULL)
+			mmapfs_cached_dirty(r);
+		pthread_mutex_unlock(&n->lock);
+	}
+	return done;
+}

@@ -197,6 +197,18 @@ void mmapfs_co_retrieved(struct mmapfs_co *c, void *cookie,
 			 struct fuse_bufvec *bufv);
 
 /*
+ * Drop the cached pages of entry `ino` over [off, off + len) (relative to
+ * the entry) from a thread of its own, waiting up to wait_ms for it: for a
+ * request during which the kernel holds the entry's writes back (a
+ * SETATTR of its size), where dropping a page dirty through mmap() on the
+ * request's own thread would wait for that request's reply.  True when the
+ * drop finished; false when it goes on after the return (and with -s,
+ * where it is queued).
+ */
+bool mmapfs_co_drop_own(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+			uint64_t off, uint64_t len, long wait_ms);
+
+/*
  * A size change was noticed: drop cached attributes of `ino` now (cheap,
  * never blocks on pages), and queue the dentry `name` in directory
  * `parent` for invalidation when parent is not 0.

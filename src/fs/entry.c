@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "holes.h"
 #include "log.h"
 #include "name.h"
 #include "ops.h"
@@ -144,6 +145,15 @@ static void fill_from(const struct mmapfs *fs, const struct stat *b,
 		st->st_mode &= ~(mode_t)0222;
 }
 
+uint64_t mmapfs_entry_allocated(mmapio_file *mf, uint64_t off, uint64_t len)
+{
+	/* A private mapping's copies are data the backing file's holes do
+	 * not show: a copy-on-write mount reports no holes. */
+	if (mmapio_mode_of(mf) == MMAPIO_COW)
+		return len;
+	return mmapfs_holes_allocated(mmapio_fd(mf), off, len);
+}
+
 /*
  * An entry past the file's end: a lookup must not find it (ENOENT), but
  * an inode the kernel already holds (an open descriptor, a cached name)
@@ -153,7 +163,7 @@ static void fill_from(const struct mmapfs *fs, const struct stat *b,
 static int entry_attr(struct mmapfs *fs, const struct mmapfs_ino *id,
 		      bool vanished_ok, struct stat *st)
 {
-	uint64_t off, len;
+	uint64_t off, len, alloc = 0;
 	mmapio_file *mf;
 	int rc = mmapfs_entry_get(fs, id, &mf, &off, &len);
 
@@ -164,10 +174,11 @@ static int entry_attr(struct mmapfs *fs, const struct mmapfs_ino *id,
 	} else {
 		if (!mmapfs_files_writable(mf))
 			st->st_mode &= ~(mode_t)0222;
+		alloc = mmapfs_entry_allocated(mf, off, len);
 		mmapfs_files_put(&fs->files, id->node);
 	}
 	st->st_size = (off_t)len;
-	st->st_blocks = (blkcnt_t)((len + 511) / 512);
+	st->st_blocks = (blkcnt_t)((alloc + 511) / 512);
 	st->st_blksize = (blksize_t)(mmapfs_piece_of(fs, id->kind) < 65536
 					     ? mmapfs_piece_of(fs, id->kind)
 					     : 65536);

@@ -15,7 +15,8 @@ static const struct policy table[MMAPFS_E_COUNT] = {
 	/* The tree is computed: nothing can be created, removed, renamed. */
 	[MMAPFS_E_NAMESPACE] = { EPERM, EROFS },
 	[MMAPFS_E_METADATA] = { EPERM, EROFS },
-	/* Entries never change size: truncate(2) is not permitted. */
+	/* Entries never change size: truncate(2) to a size other than 0 or
+	 * their own, and fallocate(2) that would grow them, are refused. */
 	[MMAPFS_E_RESIZE] = { EPERM, EROFS },
 	[MMAPFS_E_WRITE_RO] = { EROFS, EROFS },
 	/* Mode bits of the backing file say no: as a failed permission. */
@@ -35,6 +36,8 @@ static const struct policy table[MMAPFS_E_COUNT] = {
 	[MMAPFS_E_UNSUPPORTED] = { EOPNOTSUPP, EOPNOTSUPP },
 	[MMAPFS_E_NO_MEMORY] = { ENOMEM, ENOMEM },
 	[MMAPFS_E_BACKING_GONE] = { EIO, EIO },
+	/* As lseek(2) SEEK_DATA/SEEK_HOLE at a file's end. */
+	[MMAPFS_E_NO_DATA] = { ENXIO, ENXIO },
 };
 
 int mmapfs_errno(enum mmapfs_fail why, bool ro)

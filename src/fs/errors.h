@@ -47,9 +47,10 @@ enum mmapfs_fail {
 	MMAPFS_E_XATTR_SMALL,	/* buffer too small for the value or list */
 	MMAPFS_E_NOT_DIR,	/* directory operation on an entry */
 	MMAPFS_E_IS_DIR,	/* file operation on a directory */
-	MMAPFS_E_UNSUPPORTED,	/* fallocate and other unsupported requests */
+	MMAPFS_E_UNSUPPORTED,	/* unsupported requests and modes */
 	MMAPFS_E_NO_MEMORY,
 	MMAPFS_E_BACKING_GONE, /* backing file unreadable at remap time */
+	MMAPFS_E_NO_DATA,      /* SEEK_DATA/SEEK_HOLE at or past the end */
 	MMAPFS_E_COUNT
 };
 

@@ -195,11 +195,9 @@ static const char *kind_of(mode_t m)
 		return "a FIFO";
 	if (S_ISCHR(m))
 		return "a character device";
-	if (S_ISBLK(m))
-		return "a block device";
 	if (S_ISSOCK(m))
 		return "a socket";
-	return "not a regular file or directory";
+	return "not a regular file, block device or directory";
 }
 
 /* Check one SOURCE and resolve it; 0, or a negative errno with err set
@@ -214,10 +212,14 @@ static int check_source(const struct mmapfs_tree *t, const char *src,
 		set_err(err, errlen, "source '%s': %s", src, strerror(e));
 		return -e;
 	}
-	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode)) {
+	/* Block devices are served like files (their size comes from
+	 * BLKGETSIZE64 in the library); FIFOs and character devices have no
+	 * size to map. */
+	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode) &&
+	    !S_ISBLK(st->st_mode)) {
 		set_err(err, errlen,
-			"source '%s' is %s; only regular files "
-			"and directories can be served",
+			"source '%s' is %s; only regular files, block "
+			"devices and directories can be served",
 			src, kind_of(st->st_mode));
 		return -ENODEV;
 	}

@@ -1,8 +1,9 @@
 /*
  * nodes.h - the directory nodes of a mount, built once from the SOURCEs.
  *
- * Node 0 is the mount's root.  Each SOURCE file becomes a FILE node (shown
- * as <name>/ with chunks/ and pages/); each SOURCE directory becomes a DIR
+ * Node 0 is the mount's root.  Each SOURCE file or block device becomes a
+ * FILE node (shown as <name>/ with chunks/ and pages/); each SOURCE
+ * directory becomes a DIR
  * node whose regular files and sub-directories are scanned at mount time
  * and become FILE and DIR nodes in turn.  Nodes hold names and paths only:
  * nothing is opened or mapped here (files.h maps lazily), so mounting a

@@ -26,9 +26,11 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	struct mmapfs *fs = userdata;
 
 	/*
-	 * open(O_TRUNC) must reach the daemon as a SETATTR of size 0: with
-	 * FUSE_ATOMIC_O_TRUNC and no OPEN request (cache=keep), the kernel
-	 * would set the entry's size to 0 itself (fuse_setattr, ATTR_OPEN).
+	 * open(O_TRUNC) must reach the daemon as a SETATTR of size 0, the
+	 * path truncate(2) takes: one code path zeroes the entry for both
+	 * (ops_space.c).  With FUSE_ATOMIC_O_TRUNC and no OPEN request
+	 * (cache=keep), the kernel would set the entry's size to 0 itself
+	 * (fuse_setattr, ATTR_OPEN).
 	 */
 	conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
 	/* Write-back caching would let the kernel delay and merge writes,
@@ -83,6 +85,7 @@ const struct fuse_lowlevel_ops mmapfs_ops = {
 	.fsync = mmapfs_op_fsync,
 	.release = mmapfs_op_release,
 	.fallocate = mmapfs_op_fallocate,
+	.lseek = mmapfs_op_lseek,
 	.getxattr = mmapfs_op_getxattr,
 	.listxattr = mmapfs_op_listxattr,
 	.setxattr = mmapfs_op_setxattr,

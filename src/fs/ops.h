@@ -1,7 +1,8 @@
 /*
  * ops.h - the FUSE low-level request handlers, grouped by concern:
  *   ops_tree.c   lookup, getattr, readdir (names and attributes)
- *   ops_io.c     open, read, write, fsync, release, setattr, fallocate
+ *   ops_io.c     open, read, write, fsync, release, setattr
+ *   ops_space.c  lseek SEEK_DATA/SEEK_HOLE, fallocate, truncation to 0
  *   ops_xattr.c  the read-only user.mmapfs.* attributes
  *   ops_deny.c   namespace changes, which the computed tree refuses
  *   ops_statfs.c statfs: the backing filesystem's figures
@@ -46,6 +47,10 @@ int mmapfs_entry_get(struct mmapfs *fs, const struct mmapfs_ino *id,
 int mmapfs_entry_range(const struct mmapfs *fs, const struct mmapfs_ino *id,
 		       mmapio_file *mf, uint64_t *off, uint64_t *len);
 
+/* Bytes of the entry's range [off, off + len) of mf's file that hold data
+ * (holes.h): st_blocks.  A copy-on-write mapping reports no holes. */
+uint64_t mmapfs_entry_allocated(mmapio_file *mf, uint64_t off, uint64_t len);
+
 /*
  * Attributes of any object; 0 or a positive errno.  With lookup false (a
  * getattr of an inode the kernel holds), an entry the file no longer
@@ -80,6 +85,16 @@ int mmapfs_statfs_init(struct mmapfs *fs, const char *source);
 void mmapfs_op_statfs(fuse_req_t req, fuse_ino_t ino);
 
 /* ops_io.c */
+/*
+ * The entry a request names, with a reference on its file's mapping
+ * (mmapfs_files_put() it) and its range now (0 bytes when the file shrank
+ * below it): 0, or a positive errno.  Entries are not opened through the
+ * daemon with cache=keep (coherence.c, rule 1), so every request finds
+ * its entry from the inode number.
+ */
+int mmapfs_io_entry(struct mmapfs *fs, fuse_ino_t ino, struct mmapfs_ino *id,
+		    mmapio_file **mf, uint64_t *off, uint64_t *len);
+
 void mmapfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void mmapfs_op_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi);
@@ -96,8 +111,27 @@ void mmapfs_op_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi);
 void mmapfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi);
+
+/* ops_space.c */
 void mmapfs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 			 off_t length, struct fuse_file_info *fi);
+void mmapfs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		     struct fuse_file_info *fi);
+
+/* A truncation of an entry in progress (for setattr). */
+struct mmapfs_trunc {
+	struct mmapfs_co_write w;
+	bool active;
+};
+
+/*
+ * Truncate entry `id` (inode `ino`) to `size`: 0 zeroes it, its own size
+ * does nothing, any other size fails.  0 or a positive errno; on 0, reply
+ * and then call mmapfs_truncate_end().
+ */
+int mmapfs_truncate_begin(struct mmapfs *fs, const struct mmapfs_ino *id,
+			  uint64_t ino, uint64_t size, struct mmapfs_trunc *z);
+void mmapfs_truncate_end(struct mmapfs *fs, struct mmapfs_trunc *z);
 
 /* ops_xattr.c */
 void mmapfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,

@@ -1,5 +1,5 @@
 /*
- * ops_io.c - open, read, write, fsync, release, setattr, fallocate.
+ * ops_io.c - open, read, write, fsync, release, setattr.
  *
  * Reads reply straight from the mapping: the view's pointer goes to
  * fuse_reply_buf(), whose writev() to /dev/fuse is the only copy.  If the
@@ -19,13 +19,7 @@
 #include "ops.h"
 #include "testhooks.h"
 
-/*
- * The entry a request names, with a reference on its file's mapping
- * (mmapfs_files_put() it) and its range now: 0, or a positive errno.
- * Entries are not opened through the daemon with cache=keep (coherence.c,
- * rule 1), so every request finds its entry from the inode number.
- */
-static int io_entry(struct mmapfs *fs, fuse_ino_t ino, struct mmapfs_ino *id,
+int mmapfs_io_entry(struct mmapfs *fs, fuse_ino_t ino, struct mmapfs_ino *id,
 		    mmapio_file **mf, uint64_t *off, uint64_t *len)
 {
 	if (mmapfs_ino_decode(&fs->layout, ino, id) != 0)
@@ -86,6 +80,8 @@ void mmapfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		mmapfs_reply_fail(req, MMAPFS_E_IS_DIR);
 		return;
 	}
+	/* O_TRUNC never reaches us here: the kernel strips it and sends a
+	 * SETATTR to 0 after the OPEN (ops.c, ops_space.c). */
 	err = open_entry(fs, &id, ino, fi->flags, &keep_cache);
 	if (err != 0) {
 		fuse_reply_err(req, err);
@@ -126,7 +122,7 @@ void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	int rc;
 
 	(void)fi;
-	rc = io_entry(fs, ino, &id, &mf, &eoff, &elen);
+	rc = mmapfs_io_entry(fs, ino, &id, &mf, &eoff, &elen);
 	if (rc != 0) {
 		fuse_reply_err(req, rc);
 		return;
@@ -172,7 +168,7 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		mmapfs_reply_fail(req, MMAPFS_E_WRITE_RO);
 		return;
 	}
-	rc = io_entry(fs, ino, &id, &mf, &eoff, &elen);
+	rc = mmapfs_io_entry(fs, ino, &id, &mf, &eoff, &elen);
 	if (rc != 0) {
 		fuse_reply_err(req, rc);
 		return;
@@ -242,7 +238,7 @@ void mmapfs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 
 	(void)fi;
 	(void)datasync; /* the data is all there is: both are msync */
-	rc = io_entry(fs, ino, &id, &mf, &eoff, &elen);
+	rc = mmapfs_io_entry(fs, ino, &id, &mf, &eoff, &elen);
 	if (rc != 0) {
 		fuse_reply_err(req, rc);
 		return;
@@ -268,27 +264,11 @@ void mmapfs_op_release(fuse_req_t req, fuse_ino_t ino,
 	(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | \
 	 FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)
 
-/* Size only: same size is fine, any other is a resize. */
-static int check_size(struct mmapfs *fs, const struct mmapfs_ino *id,
-		      uint64_t size)
-{
-	uint64_t off, len;
-	mmapio_file *mf;
-	int err;
-
-	if (!mmapfs_kind_is_entry(id->kind))
-		return mmapfs_errno(MMAPFS_E_IS_DIR, fs->ro);
-	err = mmapfs_entry_get(fs, id, &mf, &off, &len);
-	if (err != 0)
-		return err;
-	mmapfs_files_put(&fs->files, id->node);
-	return size == len ? 0 : mmapfs_errno(MMAPFS_E_RESIZE, fs->ro);
-}
-
 void mmapfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
 	struct mmapfs *fs = fs_of(req);
+	struct mmapfs_trunc z = { .active = false };
 	struct mmapfs_ino id;
 	struct stat st;
 	int err;
@@ -308,12 +288,15 @@ void mmapfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		mmapfs_reply_fail(req, MMAPFS_E_METADATA);
 		return;
 	}
+	/* Truncation zeroes (size 0) or does nothing (own size), and the
+	 * reply carries the entry's real, unchanged size (ops_space.c). */
 	err = 0;
 	if (to_set & FUSE_SET_ATTR_SIZE) {
 		if (attr->st_size < 0)
 			err = mmapfs_errno(MMAPFS_E_RESIZE, fs->ro);
 		else
-			err = check_size(fs, &id, (uint64_t)attr->st_size);
+			err = mmapfs_truncate_begin(
+				fs, &id, ino, (uint64_t)attr->st_size, &z);
 	}
 	if (err == 0)
 		err = mmapfs_getattr(fs, &id, false, &st);
@@ -321,15 +304,5 @@ void mmapfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_err(req, err);
 	else
 		fuse_reply_attr(req, &st, fs->attr_timeout);
-}
-
-void mmapfs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
-			 off_t length, struct fuse_file_info *fi)
-{
-	(void)ino;
-	(void)mode;
-	(void)offset;
-	(void)length;
-	(void)fi;
-	mmapfs_reply_fail(req, MMAPFS_E_UNSUPPORTED);
+	mmapfs_truncate_end(fs, &z);
 }

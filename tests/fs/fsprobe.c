@@ -21,6 +21,20 @@
  *                                       a write's own page dropped and
  *                                       read back before the write
  *                                       reaches the daemon's mapping
+ *   fsprobe seek FILE data|hole OFF     print lseek(2) SEEK_DATA/SEEK_HOLE
+ *                                       from OFF: the offset, or the
+ *                                       errno's name
+ *   fsprobe falloc ERRNO FILE MODE OFF LEN  fallocate(2) fails with ERRNO
+ *                                       (or "0"); MODE: alloc, punch,
+ *                                       zero, zerokeep
+ *   fsprobe truncheld FILE              read FILE whole into the page
+ *                                       cache, ftruncate it to 0 through
+ *                                       the same descriptor, read zeros
+ *                                       back through it, size unchanged
+ *   fsprobe truncdirty FILE             store into a shared mmap() of
+ *                                       FILE, truncate(2) it to 0 with the
+ *                                       page dirty: returns (no hang),
+ *                                       size unchanged
  *   fsprobe stress DIR CHUNKS PPC THREADS ROUNDS
  *                                       random writes and checked reads
  *                                       through every alias (see below)
@@ -43,6 +57,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -95,6 +110,7 @@ static const struct errname errnames[] = {
 	{ "EFBIG", EFBIG },
 	{ "ERANGE", ERANGE },
 	{ "ENOTSUP", ENOTSUP },
+	{ "ENXIO", ENXIO },
 };
 
 static int errno_of(const char *name)
@@ -1176,6 +1192,139 @@ static int cmd_outside(int argc, char **argv)
 	return rc;
 }
 
+/* lseek SEEK_DATA/SEEK_HOLE: print where it lands, or the errno. */
+static int cmd_seek(int argc, char **argv)
+{
+	int fd, whence;
+	off_t r;
+
+	if (argc != 3)
+		return fail("usage: seek FILE data|hole OFF");
+	whence = strcmp(argv[1], "data") == 0 ? SEEK_DATA : SEEK_HOLE;
+	fd = open(argv[0], O_RDONLY);
+	if (fd < 0)
+		return fail("open %s: %s", argv[0], strerror(errno));
+	r = lseek(fd, strtoll(argv[2], NULL, 10), whence);
+	if (r < 0)
+		printf("%s\n", strerrorname_np(errno));
+	else
+		printf("%lld\n", (long long)r);
+	close(fd);
+	return 0;
+}
+
+/* fallocate(2) on an open-for-writing FILE fails with the errno named. */
+static int cmd_falloc(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int mode;
+	} modes[] = {
+		{ "alloc", 0 },
+		{ "punch", FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE },
+		{ "zero", FALLOC_FL_ZERO_RANGE },
+		{ "zerokeep", FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE },
+	};
+	int want, got, fd, mode = -1;
+
+	if (argc != 5)
+		return fail("usage: falloc ERRNO FILE MODE OFF LEN");
+	want = errno_of(argv[0]);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(argv[2], modes[i].name) == 0)
+			mode = modes[i].mode;
+	if (want < 0 || mode < 0)
+		return fail("unknown errno or mode: %s %s", argv[0], argv[2]);
+	fd = open(argv[1], O_WRONLY);
+	if (fd < 0)
+		got = errno;
+	else if (fallocate(fd, mode, strtoll(argv[3], NULL, 10),
+			   strtoll(argv[4], NULL, 10)) != 0)
+		got = errno;
+	else
+		got = 0;
+	if (fd >= 0)
+		close(fd);
+	if (got != want)
+		return fail("fallocate %s %s %s %s: expected %s, got %s",
+			    argv[1], argv[2], argv[3], argv[4], argv[0],
+			    got ? strerrorname_np(got) : "success");
+	return 0;
+}
+
+/* Truncation to 0 through a descriptor whose pages are cached: no open
+ * follows to drop them, the daemon must. */
+static int cmd_truncheld(int argc, char **argv)
+{
+	struct stat st;
+	char *buf = NULL;
+	int fd, rc = 1;
+	ssize_t n;
+
+	if (argc != 1)
+		return fail("usage: truncheld FILE");
+	fd = open(argv[0], O_RDWR);
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size == 0 ||
+	    (buf = malloc((size_t)st.st_size)) == NULL) {
+		rc = fail("open %s: %s", argv[0], strerror(errno));
+		goto out;
+	}
+	if (pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+		rc = fail("first read of %s", argv[0]);
+		goto out;
+	}
+	if (ftruncate(fd, 0) != 0) {
+		rc = fail("ftruncate %s: %s", argv[0], strerror(errno));
+		goto out;
+	}
+	n = pread(fd, buf, (size_t)st.st_size, 0);
+	if (n != st.st_size) {
+		rc = fail("read after ftruncate: %zd of %lld bytes", n,
+			  (long long)st.st_size);
+		goto out;
+	}
+	for (off_t i = 0; i < st.st_size; i++) {
+		if (buf[i] != 0) {
+			rc = fail("byte %lld is %d after ftruncate to 0",
+				  (long long)i, buf[i]);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Truncation while a page of the entry is dirty through a shared mmap():
+ * the daemon must not wait for that page's WRITE inside the SETATTR. */
+static int cmd_truncdirty(int argc, char **argv)
+{
+	struct stat st;
+	char *m;
+	int fd;
+
+	if (argc != 1)
+		return fail("usage: truncdirty FILE");
+	fd = open(argv[0], O_RDWR);
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size == 0)
+		return fail("open %s: %s", argv[0], strerror(errno));
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fd, 0);
+	if (m == MAP_FAILED)
+		return fail("mmap %s: %s", argv[0], strerror(errno));
+	memcpy(m, "DIRTY", 5);
+	if (truncate(argv[0], 0) != 0)
+		return fail("truncate %s: %s", argv[0], strerror(errno));
+	if (fstat(fd, &st) != 0 || st.st_size == 0)
+		return fail("size after truncate: %lld", (long long)st.st_size);
+	munmap(m, (size_t)st.st_size);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -1190,6 +1339,8 @@ int main(int argc, char **argv)
 		{ "stress", cmd_stress },     { "ownrace", cmd_ownrace },
 		{ "gen", cmd_gen },	      { "durable", cmd_durable },
 		{ "outside", cmd_outside },
+		{ "seek", cmd_seek },	      { "truncheld", cmd_truncheld },
+		{ "falloc", cmd_falloc },     { "truncdirty", cmd_truncdirty },
 	};
 
 	if (argc < 2)

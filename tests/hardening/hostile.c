@@ -64,7 +64,7 @@ enum op {
 	GETXATTR,
 	LISTXATTR_SMALL,
 	OPEN,	       /* open(path, flags n) */
-	OPEN_TRUNC,    /* O_WRONLY|O_TRUNC: size and bytes unchanged */
+	OPEN_TRUNC,    /* O_WRONLY|O_TRUNC: size unchanged (n2), zeros */
 	SEEKDIR_ANY,   /* seekdir to arbitrary offsets while listing */
 	DIR_LSEEK,     /* lseek(dirfd, a) then getdents: want n2 entries */
 	GETDENTS_FILE, /* getdents on an entry's descriptor */
@@ -111,6 +111,23 @@ static uint64_t entry_off(const char *rel)
 	return strncmp(rel, "chunks", 6) == 0 ? i * chunk : i * page;
 }
 
+/* Zeros over [off, off + len) of an entry, in the model, clipped to the
+ * entry (fallocate, truncate to 0, O_TRUNC). */
+static void model_zero(const char *rel, uint64_t off, uint64_t len)
+{
+	uint64_t start = entry_off(rel);
+	uint64_t piece = strncmp(rel, "chunks", 6) == 0 ? chunk : page;
+	uint64_t elen = start >= size	       ? 0
+			: size - start < piece ? size - start
+					       : piece;
+
+	if (off >= elen)
+		return;
+	if (len > elen - off)
+		len = elen - off;
+	memset(model + start + off, 0, (size_t)len);
+}
+
 static int io_case(const struct hcase *c, int flags)
 {
 	int fd = open_rel(c->path, flags), e;
@@ -147,6 +164,9 @@ static int io_case(const struct hcase *c, int flags)
 		break;
 	case FALLOCATE:
 		r = fallocate(fd, (int)c->n, (off_t)c->a, 4096);
+		if (r == 0 &&
+		    (c->n & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)))
+			model_zero(c->path, (uint64_t)c->a, 4096);
 		break;
 	default:
 		break;
@@ -307,11 +327,38 @@ static int open_trunc_case(const struct hcase *c)
 
 	if (fd < 0)
 		return errno;
+	model_zero(c->path, 0, UINT64_MAX);
 	if (fstat(fd, &st) != 0 || st.st_size != c->n2) {
 		printf("    size after O_TRUNC: %lld, want %" PRId64 "\n",
 		       (long long)st.st_size, c->n2);
 		close(fd);
 		return WRONG_RESULT;
+	}
+	close(fd);
+	/* The entry now reads as zeros. */
+	fd = open_rel(c->path, O_RDONLY);
+	if (fd < 0)
+		return errno;
+	for (int64_t off = 0; off < c->n2;) {
+		char buf[4096];
+		ssize_t r = pread(fd, buf, sizeof(buf), (off_t)off);
+
+		if (r <= 0) {
+			printf("    read after O_TRUNC at %" PRId64 ": %zd\n",
+			       off, r);
+			close(fd);
+			return WRONG_RESULT;
+		}
+		for (ssize_t i = 0; i < r; i++) {
+			if (buf[i] != 0) {
+				printf("    byte %" PRId64 " after O_TRUNC is "
+				       "%d, want 0\n",
+				       off + i, buf[i]);
+				close(fd);
+				return WRONG_RESULT;
+			}
+		}
+		off += r;
 	}
 	close(fd);
 	return 0;
@@ -369,7 +416,11 @@ static int run_case(const struct hcase *c)
 		return err_of(utimensat(AT_FDCWD, p, ts, 0));
 	}
 	case TRUNCATE:
-		return err_of(truncate(p, (off_t)c->a));
+		if (truncate(p, (off_t)c->a) != 0)
+			return errno;
+		if (c->a == 0 && strncmp(c->path, "pages/", 6) == 0)
+			model_zero(c->path, 0, UINT64_MAX);
+		return 0;
 	case SETXATTR:
 	case SETXATTR_CREATE:
 	case REMOVEXATTR:
@@ -555,15 +606,18 @@ int main(int argc, char **argv)
 		{ "O_DIRECT write", DIRECT_WRITE, "pages/1", 0, 0, 0, 0, NULL },
 		{ "O_DIRECT read sees it", DIRECT_READ, "chunks/0",
 		  (int64_t)page, 0, 0, 0, NULL },
-		{ "fallocate", FALLOCATE, "pages/0", 0, 0, 0, EOPNOTSUPP,
-		  NULL },
+		{ "fallocate", FALLOCATE, "pages/0", 0, 0, 0, 0, NULL },
 		{ "fallocate KEEP_SIZE", FALLOCATE, "pages/0", 0,
-		  FALLOC_FL_KEEP_SIZE, 0, EOPNOTSUPP, NULL },
+		  FALLOC_FL_KEEP_SIZE, 0, 0, NULL },
 		{ "fallocate PUNCH_HOLE", FALLOCATE, "chunks/0", 0,
-		  FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, EOPNOTSUPP,
-		  NULL },
+		  FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 0, NULL },
 		{ "fallocate ZERO_RANGE", FALLOCATE, "chunks/0", 0,
-		  FALLOC_FL_ZERO_RANGE, 0, EOPNOTSUPP, NULL },
+		  FALLOC_FL_ZERO_RANGE, 0, 0, NULL },
+		{ "fallocate ZERO_RANGE past the end", FALLOCATE, last_chunk,
+		  lastc_len, FALLOC_FL_ZERO_RANGE, 0, EPERM, NULL },
+		{ "fallocate PUNCH_HOLE at 2^62", FALLOCATE, "pages/0",
+		  1LL << 62, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 0,
+		  NULL },
 		{ "fallocate COLLAPSE_RANGE", FALLOCATE, "chunks/0", 0,
 		  FALLOC_FL_COLLAPSE_RANGE, 0, EOPNOTSUPP, NULL },
 		{ "copy_file_range between entries", COPY_RANGE, "chunks/0", 0,
@@ -590,7 +644,9 @@ int main(int argc, char **argv)
 		{ "utimens now", UTIMENS, "pages/1", 0, 0, 0, EPERM, NULL },
 		{ "utimens to given times", UTIMENS_SET, "chunks/0", 0, 0, 0,
 		  EPERM, NULL },
-		{ "truncate to 0", TRUNCATE, "pages/1", 0, 0, 0, EPERM, NULL },
+		{ "truncate to 0 (zeroes)", TRUNCATE, "pages/1", 0, 0, 0, 0,
+		  NULL },
+		{ "truncate to 1", TRUNCATE, "pages/1", 1, 0, 0, EPERM, NULL },
 		{ "truncate to 2^62", TRUNCATE, "pages/1", 1LL << 62, 0, 0,
 		  EPERM, NULL },
 		{ "truncate to its own size", TRUNCATE, "pages/1",
@@ -627,7 +683,7 @@ int main(int argc, char **argv)
 		  O_WRONLY | O_CREAT, 0, EPERM, NULL },
 		{ "O_TMPFILE", OPEN, "pages", 0, O_WRONLY | O_TMPFILE, 0,
 		  EOPNOTSUPP, NULL },
-		{ "O_TRUNC overwrites in place", OPEN_TRUNC, "pages/3", 0, 0,
+		{ "O_TRUNC zeroes in place", OPEN_TRUNC, "pages/3", 0, 0,
 		  (int64_t)page, 0, NULL },
 		{ "seekdir to arbitrary offsets", SEEKDIR_ANY, "pages", 0, 1, 0,
 		  0, NULL },
