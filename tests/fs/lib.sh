@@ -131,6 +131,8 @@ mount_fs() {
 	dir=$1
 	shift
 	mkdir -p "$dir"
+	# A mount over a mount point: wait for one more on it.
+	stacked=$(mount_count "$dir")
 	LOG="$T/log.$(basename "$dir").$$.$(date +%s%N)"
 	# setsid: its own session, scheduled like a detached daemon (the
 	# stress test caught a race only with that timing).  Without job
@@ -142,7 +144,7 @@ mount_fs() {
 	DAEMONS="$DAEMONS $PID"
 	LOGS="$LOGS $LOG"
 	i=0
-	while ! is_mounted "$dir"; do
+	while [ "$(mount_count "$dir")" -le "$stacked" ]; do
 		if ! kill -0 "$PID" 2>/dev/null || [ $i -ge 200 ]; then
 			fail "mount at $dir did not come up:"
 			sed 's/^/    /' "$LOG" >&2

@@ -7,6 +7,11 @@ is_mounted() {
 		/proc/self/mountinfo
 }
 
+# mount_count DIR: how many mounts are stacked on DIR now.
+mount_count() {
+	awk -v m="$1" '$5 == m { n++ } END { print n + 0 }' /proc/self/mountinfo
+}
+
 # unmount_dir DIR: unmount our own mount point, whatever state it is in.
 unmount_dir() {
 	is_mounted "$1" || return 0
