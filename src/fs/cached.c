@@ -1,7 +1,7 @@
 /*
- * cached.c - the set of entries of one file that may have cached pages
- * (see cached.h).  Chained hash table that doubles when it holds more
- * records than buckets; a doubly linked list of closed records.
+ * cached.c - the entries of one file the kernel holds or has open (see
+ * cached.h).  Chained hash table that doubles when it holds more records
+ * than buckets.
  */
 #include "cached.h"
 
@@ -78,30 +78,6 @@ static int grow(struct mmapfs_cached *s)
 	return 0;
 }
 
-static void list_append(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
-{
-	r->next = NULL;
-	r->prev = s->newest;
-	if (s->newest != NULL)
-		s->newest->next = r;
-	else
-		s->oldest = r;
-	s->newest = r;
-}
-
-static void list_unlink(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
-{
-	if (r->prev != NULL)
-		r->prev->next = r->next;
-	else
-		s->oldest = r->next;
-	if (r->next != NULL)
-		r->next->prev = r->prev;
-	else
-		s->newest = r->prev;
-	r->prev = r->next = NULL;
-}
-
 static void unhash(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
 {
 	struct mmapfs_cached_rec **pp =
@@ -136,7 +112,6 @@ struct mmapfs_cached_rec *mmapfs_cached_add(struct mmapfs_cached *s,
 	r->hnext = s->buckets[k];
 	s->buckets[k] = r;
 	s->count++;
-	list_append(s, r);
 	*added = true;
 	return r;
 }
@@ -147,49 +122,9 @@ void mmapfs_cached_dirty(struct mmapfs_cached_rec *r)
 	r->dirtied++;
 }
 
-/* On the closed list: neither open nor held by the kernel. */
-static bool is_closed(const struct mmapfs_cached_rec *r)
+/* Free r when the kernel neither holds it nor has it open; true then. */
+static bool release(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
 {
-	return r->opens == 0 && r->nlookup == 0;
-}
-
-bool mmapfs_cached_open(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
-{
-	bool was = is_closed(r);
-
-	r->opens++;
-	if (was)
-		list_unlink(s, r);
-	return was;
-}
-
-bool mmapfs_cached_close(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
-{
-	if (r->opens == 0 || --r->opens != 0 || !is_closed(r))
-		return false;
-	list_append(s, r);
-	return true;
-}
-
-bool mmapfs_cached_hold(struct mmapfs_cached *s, struct mmapfs_cached_rec *r,
-			uint64_t n)
-{
-	bool was = is_closed(r);
-
-	if (n == 0)
-		return false;
-	r->nlookup = r->nlookup > UINT64_MAX - n ? UINT64_MAX : r->nlookup + n;
-	if (was)
-		list_unlink(s, r);
-	return was;
-}
-
-bool mmapfs_cached_forget(struct mmapfs_cached *s, struct mmapfs_cached_rec *r,
-			  uint64_t n)
-{
-	if (r->nlookup == 0)
-		return false; /* not held: a closed record stays listed */
-	r->nlookup = n >= r->nlookup ? 0 : r->nlookup - n;
 	if (r->nlookup != 0 || r->opens != 0)
 		return false;
 	unhash(s, r);
@@ -197,16 +132,28 @@ bool mmapfs_cached_forget(struct mmapfs_cached *s, struct mmapfs_cached_rec *r,
 	return true;
 }
 
-bool mmapfs_cached_forget_oldest(struct mmapfs_cached *s)
+void mmapfs_cached_hold(struct mmapfs_cached_rec *r, uint64_t n)
 {
-	struct mmapfs_cached_rec *old = s->oldest;
+	r->nlookup = r->nlookup > UINT64_MAX - n ? UINT64_MAX : r->nlookup + n;
+}
 
-	if (old == NULL)
-		return false;
-	list_unlink(s, old);
-	unhash(s, old);
-	free(old);
-	return true;
+void mmapfs_cached_open(struct mmapfs_cached_rec *r)
+{
+	r->opens++;
+}
+
+bool mmapfs_cached_forget(struct mmapfs_cached *s, struct mmapfs_cached_rec *r,
+			  uint64_t n)
+{
+	r->nlookup = n >= r->nlookup ? 0 : r->nlookup - n;
+	return release(s, r);
+}
+
+bool mmapfs_cached_close(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
+{
+	if (r->opens > 0)
+		r->opens--;
+	return release(s, r);
 }
 
 void mmapfs_cached_foreach(const struct mmapfs_cached *s,

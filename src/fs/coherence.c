@@ -202,7 +202,7 @@
 
 int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 		   const struct mmapfs_layout *layout, uint64_t chunk,
-		   bool sync, enum mmapfs_cache_mode mode, uint32_t bound)
+		   bool sync, enum mmapfs_cache_mode mode)
 {
 	pthread_condattr_t mono;
 
@@ -230,7 +230,6 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 	c->sync = sync;
 	c->mode = mode;
 	c->no_open = mode == MMAPFS_CACHE_KEEP;
-	c->bound = bound;
 	c->page = (uint64_t)sysconf(_SC_PAGESIZE);
 	pthread_mutex_init(&c->wlock, NULL);
 	pthread_mutex_init(&c->apply_lock, NULL);
@@ -408,10 +407,6 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		pthread_mutex_unlock(&n->lock);
 		return -ENOMEM;
 	}
-	if (added) {
-		atomic_fetch_add(&c->records, 1);
-		atomic_fetch_add(&c->closed, 1);
-	}
 	epoch = n->epoch;
 	dirtied = r->dirtied;
 	reads = n->reads;
@@ -424,8 +419,7 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		r->stale = false;
 		r->epoch = epoch;
 	}
-	if (mmapfs_cached_open(&n->set, r))
-		atomic_fetch_sub(&c->closed, 1);
+	mmapfs_cached_open(r);
 	pthread_mutex_unlock(&n->lock);
 	if (!stale || !c->sync)
 		return 0;
@@ -454,39 +448,12 @@ void mmapfs_co_released(struct mmapfs_co *c, uint32_t node, uint64_t ino)
 {
 	struct mmapfs_co_node *n = &c->nodes[node];
 	struct mmapfs_cached_rec *r;
-	uint32_t misses = 0;
 
 	pthread_mutex_lock(&n->lock);
 	r = mmapfs_cached_find(&n->set, ino);
-	if (r != NULL && mmapfs_cached_close(&n->set, r))
-		atomic_fetch_add(&c->closed, 1);
+	if (r != NULL)
+		mmapfs_cached_close(&n->set, r);
 	pthread_mutex_unlock(&n->lock);
-	/*
-	 * The bound is the mount's.  Beyond it the files forget their least
-	 * recently closed entry in turn, one each, so that the files in use
-	 * keep a share and idle ones lose theirs (one lock at a time, none
-	 * held here).  Open records are never forgotten: while more than the
-	 * bound are open, the mount holds more.
-	 */
-	while (atomic_load(&c->records) > c->bound &&
-	       atomic_load(&c->closed) > 0 && misses < c->nnodes) {
-		struct mmapfs_co_node *v =
-			&c->nodes[atomic_fetch_add(&c->forget_next, 1) %
-				  c->nnodes];
-		bool forgot;
-
-		pthread_mutex_lock(&v->lock);
-		forgot = atomic_load(&c->records) > c->bound &&
-			 mmapfs_cached_forget_oldest(&v->set);
-		pthread_mutex_unlock(&v->lock);
-		if (forgot) {
-			atomic_fetch_sub(&c->records, 1);
-			atomic_fetch_sub(&c->closed, 1);
-			misses = 0;
-		} else {
-			misses++;
-		}
-	}
 }
 
 void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino,
@@ -553,17 +520,11 @@ int mmapfs_co_lookup(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		co_watch_node(c, node);
 	pthread_mutex_lock(&n->lock);
 	r = mmapfs_cached_add(&n->set, ino, off, len, &added);
-	if (r == NULL) {
-		pthread_mutex_unlock(&n->lock);
-		return -ENOMEM;
-	}
-	if (added) {
-		atomic_fetch_add(&c->records, 1);
-		atomic_fetch_add(&c->closed, 1);
-	}
-	if (mmapfs_cached_hold(&n->set, r, 1))
-		atomic_fetch_sub(&c->closed, 1);
+	if (r != NULL)
+		mmapfs_cached_hold(r, 1);
 	pthread_mutex_unlock(&n->lock);
+	if (r == NULL)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -575,7 +536,7 @@ void mmapfs_co_forget(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 
 	pthread_mutex_lock(&n->lock);
 	r = mmapfs_cached_find(&n->set, ino);
-	if (r != NULL && mmapfs_cached_forget(&n->set, r, nlookup))
-		atomic_fetch_sub(&c->records, 1);
+	if (r != NULL)
+		mmapfs_cached_forget(&n->set, r, nlookup);
 	pthread_mutex_unlock(&n->lock);
 }

@@ -32,7 +32,6 @@ struct mmapfs_co {
 	struct mmapfs_notify kernel; /* notify.h */
 	bool sync;		     /* drop before replying (false with -s) */
 	enum mmapfs_cache_mode mode;
-	uint32_t bound; /* records per mount (-o cache_entries) */
 	uint64_t page;	/* page size, the kernel's granule */
 	uint64_t chunk; /* chunk size */
 	const struct mmapfs_layout *layout;
@@ -79,11 +78,6 @@ struct mmapfs_co {
 	pthread_cond_t lcond;
 	struct co_look *looks;
 	uint64_t look_next;
-
-	/* Records in all the files' sets (cached.h), and how many of them
-	 * are closed, so forgettable; the next file to forget from. */
-	atomic_size_t records, closed;
-	atomic_uint forget_next;
 };
 
 /* One write being made coherent, from mmapfs_co_write_arrive() to
@@ -115,7 +109,7 @@ struct mmapfs_co_write {
  */
 int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 		   const struct mmapfs_layout *layout, uint64_t chunk,
-		   bool sync, enum mmapfs_cache_mode mode, uint32_t bound);
+		   bool sync, enum mmapfs_cache_mode mode);
 void mmapfs_co_set_session(struct mmapfs_co *c, struct fuse_session *se);
 /* Talk to another kernel than the session's (the unit tests). */
 void mmapfs_co_set_kernel(struct mmapfs_co *c, const struct mmapfs_notify *k);

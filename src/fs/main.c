@@ -113,7 +113,7 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 	mmapfs_layout_init(&fs->layout, fs->tree.nnodes);
 	if (mmapfs_files_init(&fs->files, &fs->tree, mode, o->flush, 0) != 0 ||
 	    mmapfs_co_init(&fs->co, &fs->tree, &fs->layout, fs->chunk_size,
-			   !singlethread, o->cache, o->cache_entries) != 0) {
+			   !singlethread, o->cache) != 0) {
 		log_err("out of memory");
 		return -1;
 	}

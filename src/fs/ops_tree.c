@@ -99,8 +99,8 @@ static int entry_param(struct mmapfs *fs, const struct mmapfs_ino *id,
 	if (err != 0)
 		return err;
 	e->ino = mmapfs_ino_encode(&fs->layout, id);
-	e->generation = mmapfs_generation(&fs->tree, id,
-					  mmapfs_piece_of(fs, id->kind));
+	e->generation =
+		mmapfs_generation(&fs->tree, id, mmapfs_piece_of(fs, id->kind));
 	if (mmapfs_kind_is_entry(id->kind)) {
 		uint64_t piece = mmapfs_piece_of(fs, id->kind);
 

@@ -32,8 +32,6 @@ static const struct fuse_opt opt_spec[] = {
 	{ "chunk_size=%s", offsetof(struct mmapfs_opts, chunk_arg), 0 },
 	{ "flush=%s", offsetof(struct mmapfs_opts, flush_arg), 0 },
 	{ "cache=%s", offsetof(struct mmapfs_opts, cache_arg), 0 },
-	{ "cache_entries=%s", offsetof(struct mmapfs_opts, cache_entries_arg),
-	  0 },
 	{ "uid=%s", offsetof(struct mmapfs_opts, uid_arg), 0 },
 	{ "gid=%s", offsetof(struct mmapfs_opts, gid_arg), 0 },
 	{ "umask=%s", offsetof(struct mmapfs_opts, umask_arg), 0 },
@@ -290,19 +288,6 @@ static int check_values(struct mmapfs_opts *o)
 			return -EINVAL;
 		}
 	}
-	if (o->cache_entries_arg != NULL) {
-		uint64_t n;
-
-		if (mmapfs_parse_index_str(o->cache_entries_arg, &n) != 0 ||
-		    n == 0 || n > UINT32_MAX) {
-			set_err(o,
-				"bad cache_entries '%s': a number from 1 to "
-				"%u",
-				o->cache_entries_arg, (unsigned)UINT32_MAX);
-			return -EINVAL;
-		}
-		o->cache_entries = (uint32_t)n;
-	}
 	if (check_owner(o) != 0)
 		return -1;
 	if (o->ro && o->cow) {
@@ -393,7 +378,6 @@ int mmapfs_opts_parse(struct fuse_args *args, struct mmapfs_opts *o)
 	o->chunk_size = MMAPFS_DEFAULT_CHUNK;
 	o->flush.kind = MMAPIO_FLUSH_NEVER;
 	o->cache = MMAPFS_CACHE_KEEP;
-	o->cache_entries = MMAPFS_CACHE_ENTRIES;
 
 	/* On its own errors fuse_opt has already printed the one line;
 	 * opt_proc() has set o->err on an allocation failure. */
@@ -431,7 +415,6 @@ void mmapfs_opts_free(struct mmapfs_opts *o)
 	free(o->chunk_arg);
 	free(o->flush_arg);
 	free(o->cache_arg);
-	free(o->cache_entries_arg);
 	free(o->uid_arg);
 	free(o->gid_arg);
 	free(o->umask_arg);
@@ -440,7 +423,6 @@ void mmapfs_opts_free(struct mmapfs_opts *o)
 	o->chunk_arg = NULL;
 	o->flush_arg = NULL;
 	o->cache_arg = NULL;
-	o->cache_entries_arg = NULL;
 	o->uid_arg = NULL;
 	o->gid_arg = NULL;
 	o->umask_arg = NULL;
@@ -463,12 +445,12 @@ void mmapfs_opts_usage(const char *prog)
 	       "interval=MS\n"
 	       "                           (default never; fsync is always "
 	       "durable)\n"
-	       "    -o cache=keep|open     keep entries' cached pages until "
-	       "the source is\n"
-	       "                           seen to change (default), or "
-	       "reread on every open\n"
-	       "    -o cache_entries=N     entries of the mount kept cached "
-	       "(default %u)\n"
+	       "    -o cache=keep|open     the kernel opens entries and keeps "
+	       "their pages until\n"
+	       "                           the source is seen to change "
+	       "(default), or every\n"
+	       "                           open reaches the daemon and "
+	       "rereads\n"
 	       "    -o follow_symlinks     follow symbolic links in a source "
 	       "directory that\n"
 	       "                           point outside it (to files only)"
@@ -482,5 +464,5 @@ void mmapfs_opts_usage(const char *prog)
 	       "(default: the first\n"
 	       "                           SOURCE); -o subtype= (default "
 	       "mmapfs)\n\n",
-	       prog, MMAPFS_CACHE_ENTRIES);
+	       prog);
 }

@@ -4,7 +4,7 @@
  *   mmapfs [options] SOURCE... MOUNTPOINT
  *
  * mmapfs_opts_parse() takes out what belongs to mmapfs (chunk_size, cow,
- * flush, cache, cache_entries, follow_symlinks, uid, gid, umask, the
+ * flush, cache, follow_symlinks, uid, gid, umask, the
  * SOURCE and MOUNTPOINT arguments) and leaves everything else in `args`
  * for fuse_parse_cmdline() and fuse_session_new(), adding the mount point
  * back,
@@ -24,9 +24,6 @@
 
 #define MMAPFS_DEFAULT_CHUNK (1024u * 1024u)
 #define MMAPFS_ERR_MAX 512
-/* Entries of the mount remembered by the cache bookkeeping
- * (-o cache_entries); beyond it closed ones are forgotten (cached.h). */
-#define MMAPFS_CACHE_ENTRIES 65536u
 
 /* -o cache=: when an entry's cached pages are trusted. */
 enum mmapfs_cache_mode {
@@ -43,7 +40,6 @@ struct mmapfs_opts {
 	bool fsname_given;    /* -o fsname=: else the first SOURCE */
 	bool subtype_given;   /* -o subtype=: else mmapfs */
 	enum mmapfs_cache_mode cache;
-	uint32_t cache_entries;
 	bool set_uid, set_gid; /* -o uid=N, -o gid=N given */
 	uint32_t uid, gid;     /* owner shown for every object */
 	uint32_t umask;	       /* -o umask=OOO: bits cleared (default 0) */
@@ -55,7 +51,6 @@ struct mmapfs_opts {
 	char *chunk_arg;
 	char *flush_arg;
 	char *cache_arg;
-	char *cache_entries_arg;
 	char *uid_arg;
 	char *gid_arg;
 	char *umask_arg;

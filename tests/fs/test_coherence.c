@@ -152,7 +152,7 @@ static int setup_mode(void **state, bool sync, enum mmapfs_cache_mode mode)
 	pthread_mutex_init(&fx->fake.lock, NULL);
 	pthread_cond_init(&fx->fake.cond, NULL);
 	assert_int_equal(mmapfs_co_init(&fx->co, &fx->tree, &fx->layout, CHUNK,
-					sync, mode, 65536),
+					sync, mode),
 			 0);
 	k.k = &fx->fake;
 	mmapfs_co_set_kernel(&fx->co, &k);

@@ -146,7 +146,6 @@ static void cache_defaults(void **state)
 	(void)state;
 	assert_int_equal(parse(&args, &o, argv), 0);
 	assert_int_equal(o.cache, MMAPFS_CACHE_KEEP);
-	assert_int_equal(o.cache_entries, MMAPFS_CACHE_ENTRIES);
 	assert_false(o.follow_symlinks);
 	mmapfs_opts_free(&o);
 	fuse_opt_free_args(&args);
@@ -157,18 +156,12 @@ static void cache_options(void **state)
 	static const struct {
 		const char *opt;
 		enum mmapfs_cache_mode mode;
-		uint32_t n;
 	} cases[] = {
-		{ "cache=open", MMAPFS_CACHE_OPEN, MMAPFS_CACHE_ENTRIES },
-		{ "cache=keep", MMAPFS_CACHE_KEEP, MMAPFS_CACHE_ENTRIES },
+		{ "cache=open", MMAPFS_CACHE_OPEN },
+		{ "cache=keep", MMAPFS_CACHE_KEEP },
 		/* the last one given wins */
-		{ "cache=open,cache=keep", MMAPFS_CACHE_KEEP,
-		  MMAPFS_CACHE_ENTRIES },
-		{ "cache=keep,cache=open", MMAPFS_CACHE_OPEN,
-		  MMAPFS_CACHE_ENTRIES },
-		{ "cache_entries=4", MMAPFS_CACHE_KEEP, 4 },
-		{ "cache_entries=1", MMAPFS_CACHE_KEEP, 1 },
-		{ "cache_entries=4294967295", MMAPFS_CACHE_KEEP, UINT32_MAX },
+		{ "cache=open,cache=keep", MMAPFS_CACHE_KEEP },
+		{ "cache=keep,cache=open", MMAPFS_CACHE_OPEN },
 	};
 
 	(void)state;
@@ -178,7 +171,6 @@ static void cache_options(void **state)
 
 		assert_int_equal(parse_o(&args, &o, cases[i].opt), 0);
 		assert_int_equal(o.cache, cases[i].mode);
-		assert_true(o.cache_entries == cases[i].n);
 		assert_false(args_mention(&args, "cache"));
 		assert_false(has_arg(&args, "-o")); /* nothing left of it */
 		assert_true(has_arg(&args, "mnt"));
@@ -189,13 +181,10 @@ static void cache_options(void **state)
 
 static void follow_symlinks(void **state)
 {
-	const char *argv[] = { "mmapfs",
-			       "-o",
-			       "follow_symlinks,cache=open,cache_entries=9,"
-			       "fsname=x",
-			       "src",
-			       "mnt",
-			       NULL };
+	const char *argv[] = {
+		"mmapfs", "-o",	 "follow_symlinks,cache=open,fsname=x",
+		"src",	  "mnt", NULL
+	};
 	struct fuse_args args;
 	struct mmapfs_opts o;
 
@@ -203,7 +192,6 @@ static void follow_symlinks(void **state)
 	assert_int_equal(parse(&args, &o, argv), 0);
 	assert_true(o.follow_symlinks);
 	assert_int_equal(o.cache, MMAPFS_CACHE_OPEN);
-	assert_true(o.cache_entries == 9);
 	assert_false(o.ro || o.cow);
 	assert_false(args_mention(&args, "follow_symlinks"));
 	assert_false(args_mention(&args, "cache"));
@@ -220,13 +208,6 @@ static void bad_cache_values(void **state)
 		{ "cache=foo", "'foo'" },
 		{ "cache=", "''" },
 		{ "cache=KEEP", "'KEEP'" },
-		{ "cache_entries=0", "'0'" },
-		{ "cache_entries=-1", "'-1'" },
-		{ "cache_entries=abc", "'abc'" },
-		{ "cache_entries=4294967296", "'4294967296'" },
-		{ "cache_entries=007", "'007'" },
-		{ "cache_entries=", "''" },
-		{ "cache_entries=4K", "'4K'" },
 	};
 
 	(void)state;
