@@ -3,11 +3,13 @@
  * co_queue.c, co_watch.c, co_write.c); coherence.c says why each rule
  * holds.  Not for the request handlers: they use coherence.h.
  *
- * Lock order (asserted nowhere but here, and kept by construction: no
- * function takes a lock above one it holds): apply_lock, then wlock (the
- * watch table), then a node's lock; a conflict wait's lock, the look lock
- * (llock) and the queue lock (qlock) are leaves.  No lock is held while
- * a notification goes to the kernel, except the apply lock (rule 7).
+ * Lock order: apply_lock, then wlock (the watch table), then a node's
+ * lock; a conflict wait's lock, the look lock (llock) and the queue lock
+ * (qlock) are leaves, and no two of them are held at once, nor two node
+ * locks.  Every lock of the module is taken with co_lock(), which asserts
+ * the order in builds with assertions (the test builds): a thread may
+ * take a lock only above every lock it holds.  No lock is held while a
+ * notification goes to the kernel, except the apply lock (rule 7).
  */
 #ifndef MMAPFS_CO_I_H
 #define MMAPFS_CO_I_H
@@ -20,6 +22,13 @@
 
 #include "coherence.h"
 #include "log.h"
+
+/* Lock levels, in the order above. */
+enum co_level { CO_APPLY = 1u, CO_WATCH = 2u, CO_NODE = 4u, CO_LEAF = 8u };
+
+/* pthread_mutex_lock/unlock of a lock of `level`, the order asserted. */
+void co_lock(pthread_mutex_t *m, unsigned level);
+void co_unlock(pthread_mutex_t *m, unsigned level);
 
 /* A drop in progress (rule 8); on the dropping thread's stack. */
 struct co_gate {

@@ -23,7 +23,7 @@ void *co_helper_main(void *arg)
 {
 	struct mmapfs_co *c = arg;
 
-	pthread_mutex_lock(&c->qlock);
+	co_lock(&c->qlock, CO_LEAF);
 	while (!c->stopping) {
 		struct mmapfs_co_job *j = c->qhead;
 
@@ -34,13 +34,13 @@ void *co_helper_main(void *arg)
 		c->qhead = j->next;
 		if (c->qhead == NULL)
 			c->qtail = NULL;
-		pthread_mutex_unlock(&c->qlock);
+		co_unlock(&c->qlock, CO_LEAF);
 		co_run_job(c, j, true);
 		free(j->name);
 		free(j);
-		pthread_mutex_lock(&c->qlock);
+		co_lock(&c->qlock, CO_LEAF);
 	}
-	pthread_mutex_unlock(&c->qlock);
+	co_unlock(&c->qlock, CO_LEAF);
 	return NULL;
 }
 
@@ -74,7 +74,7 @@ void co_free_queue(struct mmapfs_co *c)
 /* Hand a job to the helper thread (which owns it then). */
 static void co_enqueue(struct mmapfs_co *c, struct mmapfs_co_job *j)
 {
-	pthread_mutex_lock(&c->qlock);
+	co_lock(&c->qlock, CO_LEAF);
 	if (!c->stopping && c->helper_running) {
 		j->next = NULL;
 		if (c->qtail != NULL)
@@ -85,7 +85,7 @@ static void co_enqueue(struct mmapfs_co *c, struct mmapfs_co_job *j)
 		j = NULL;
 		pthread_cond_signal(&c->qcond);
 	}
-	pthread_mutex_unlock(&c->qlock);
+	co_unlock(&c->qlock, CO_LEAF);
 	if (j != NULL) {
 		free(j->name);
 		free(j);

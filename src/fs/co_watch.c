@@ -22,9 +22,9 @@ static void bump_epoch(struct mmapfs_co *c, uint32_t node)
 {
 	struct mmapfs_co_node *n = &c->nodes[node];
 
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	n->epoch++;
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 	if (!atomic_exchange(&n->changed, true))
 		atomic_fetch_add(&c->pending, 1);
 }
@@ -50,7 +50,7 @@ void co_watch_node(struct mmapfs_co *c, uint32_t node)
 
 	if (c->inotify_fd < 0 || atomic_load(&n->watch) != 0)
 		return;
-	pthread_mutex_lock(&c->wlock);
+	co_lock(&c->wlock, CO_WATCH);
 	if (atomic_load(&n->watch) != 0)
 		goto out;
 	atomic_store(&n->watch, -1);
@@ -89,7 +89,7 @@ void co_watch_node(struct mmapfs_co *c, uint32_t node)
 	c->wd_first[wd] = node + 1;
 	atomic_store(&n->watch, 1);
 out:
-	pthread_mutex_unlock(&c->wlock);
+	co_unlock(&c->wlock, CO_WATCH);
 }
 
 /* The kernel removed watch `wd` (its file is gone): every node on it is
@@ -121,7 +121,7 @@ void co_watch_drain(struct mmapfs_co *c)
 
 	if (c->inotify_fd < 0)
 		return;
-	pthread_mutex_lock(&c->wlock);
+	co_lock(&c->wlock, CO_WATCH);
 	while ((got = read(c->inotify_fd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + got;) {
 			const struct inotify_event *ev = (const void *)p;
@@ -143,7 +143,7 @@ void co_watch_drain(struct mmapfs_co *c)
 				inotify_rm_watch(c->inotify_fd, ev->wd);
 		}
 	}
-	pthread_mutex_unlock(&c->wlock);
+	co_unlock(&c->wlock, CO_WATCH);
 }
 
 /* A write through `node` changed the file under its other names. */
@@ -151,9 +151,9 @@ void co_bump_siblings(struct mmapfs_co *c, uint32_t node)
 {
 	if (!atomic_load(&c->nodes[node].has_siblings))
 		return;
-	pthread_mutex_lock(&c->wlock);
+	co_lock(&c->wlock, CO_WATCH);
 	bump_watch_locked(c, c->nodes[node].wd, node);
-	pthread_mutex_unlock(&c->wlock);
+	co_unlock(&c->wlock, CO_WATCH);
 	if (c->no_open)
 		co_wake_watcher(c); /* rule 7 applies the change */
 }
@@ -202,12 +202,12 @@ static void node_changed(struct mmapfs_co *c, uint32_t node)
 
 	if (c->on_change != NULL)
 		c->on_change(c->on_change_arg, node);
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	h.max = n->set.count;
 	h.t = h.max > 0 ? malloc(h.max * sizeof(*h.t)) : NULL;
 	if (h.t != NULL)
 		mmapfs_cached_foreach(&n->set, collect_held, &h);
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 	if (h.max > 0 && h.t == NULL)
 		log_err("out of memory: entries of %s may stay stale",
 			c->tree->nodes[node].path);
@@ -246,7 +246,7 @@ void mmapfs_co_settle(struct mmapfs_co *c)
 {
 	if (!c->no_open)
 		return; /* cache=open: every open drains and drops (rule 1) */
-	pthread_mutex_lock(&c->apply_lock);
+	co_lock(&c->apply_lock, CO_APPLY);
 	co_watch_drain(c);
 	for (uint32_t i = 0; i < c->nnodes && atomic_load(&c->pending) > 0;
 	     i++) {
@@ -255,5 +255,5 @@ void mmapfs_co_settle(struct mmapfs_co *c)
 		atomic_fetch_sub(&c->pending, 1);
 		node_changed(c, i);
 	}
-	pthread_mutex_unlock(&c->apply_lock);
+	co_unlock(&c->apply_lock, CO_APPLY);
 }

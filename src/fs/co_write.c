@@ -174,9 +174,9 @@ static void wait_put(struct co_wait *w)
 {
 	bool last;
 
-	pthread_mutex_lock(&w->lock);
+	co_lock(&w->lock, CO_LEAF);
 	last = --w->refs == 0;
-	pthread_mutex_unlock(&w->lock);
+	co_unlock(&w->lock, CO_LEAF);
 	if (!last)
 		return;
 	while (w->pieces != NULL) {
@@ -196,11 +196,11 @@ static void *conflict_main(void *arg)
 	struct mmapfs_co *c = cf->c;
 
 	co_run_job(c, &cf->job, false);
-	pthread_mutex_lock(&cf->wait->lock);
+	co_lock(&cf->wait->lock, CO_LEAF);
 	cf->wait->pending--;
 	cf->done = true;
 	pthread_cond_signal(&cf->wait->cond);
-	pthread_mutex_unlock(&cf->wait->lock);
+	co_unlock(&cf->wait->lock, CO_LEAF);
 	wait_put(cf->wait);		     /* may free cf */
 	atomic_fetch_sub(&c->nconflicts, 1); /* last touch of c */
 	return NULL;
@@ -225,12 +225,12 @@ static int conflict_start(struct mmapfs_co *c, struct co_wait *w, uint32_t node,
 			 .len = t->len },
 		.wait = w,
 	};
-	pthread_mutex_lock(&w->lock);
+	co_lock(&w->lock, CO_LEAF);
 	w->pending++;
 	w->refs++;
 	cf->next = w->pieces;
 	w->pieces = cf;
-	pthread_mutex_unlock(&w->lock);
+	co_unlock(&w->lock, CO_LEAF);
 	atomic_fetch_add(&c->nconflicts, 1);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -239,11 +239,11 @@ static int conflict_start(struct mmapfs_co *c, struct co_wait *w, uint32_t node,
 	if (rc == 0)
 		return 0;
 	atomic_fetch_sub(&c->nconflicts, 1);
-	pthread_mutex_lock(&w->lock);
+	co_lock(&w->lock, CO_LEAF);
 	w->pending--;
 	w->refs--;
 	cf->done = true; /* freed with the wait */
-	pthread_mutex_unlock(&w->lock);
+	co_unlock(&w->lock, CO_LEAF);
 	return -1;
 }
 
@@ -263,7 +263,7 @@ static bool cycle_suspected(struct mmapfs_co_node *n,
 	size_t ni = 0;
 	bool excused = true;
 
-	pthread_mutex_lock(&w->lock);
+	co_lock(&w->lock, CO_LEAF);
 	for (const struct co_conflict *cf = w->pieces; cf != NULL;
 	     cf = cf->next) {
 		size_t i = 0;
@@ -280,10 +280,10 @@ static bool cycle_suspected(struct mmapfs_co_node *n,
 		}
 		inos[ni++] = cf->job.ino;
 	}
-	pthread_mutex_unlock(&w->lock);
+	co_unlock(&w->lock, CO_LEAF);
 	if (!excused || ni == 0)
 		return false;
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	for (size_t i = 0; i < ni && excused; i++) {
 		const struct mmapfs_co_write *x = n->writes;
 
@@ -292,7 +292,7 @@ static bool cycle_suspected(struct mmapfs_co_node *n,
 			x = x->next;
 		excused = x != NULL;
 	}
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 	return excused;
 }
 
@@ -303,12 +303,12 @@ static bool wait_drops(struct co_wait *w, long ms)
 	bool done;
 
 	deadline_in(CLOCK_REALTIME, ms, &deadline);
-	pthread_mutex_lock(&w->lock);
+	co_lock(&w->lock, CO_LEAF);
 	while (w->pending > 0 &&
 	       pthread_cond_timedwait(&w->cond, &w->lock, &deadline) == 0)
 		;
 	done = w->pending == 0;
-	pthread_mutex_unlock(&w->lock);
+	co_unlock(&w->lock, CO_LEAF);
 	return done;
 }
 
@@ -323,9 +323,9 @@ static void conflict_wait(const struct mmapfs_co *c, struct co_wait *w,
 	unsigned stuck = 0, total = 0;
 	bool done = false;
 
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	me->waiting = true;
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 	while (!done && stuck < CONFLICT_STUCK_MS && total < CONFLICT_MAX_MS) {
 		done = wait_drops(w, CONFLICT_SLICE_MS);
 		total += CONFLICT_SLICE_MS;
@@ -334,9 +334,9 @@ static void conflict_wait(const struct mmapfs_co *c, struct co_wait *w,
 		else
 			stuck = 0;
 	}
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	me->waiting = false;
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 	if (!done && total >= CONFLICT_MAX_MS)
 		log_warn("invalidation of an alias still blocked after %u ms",
 			 total);
@@ -383,29 +383,29 @@ void co_drop_alias(struct mmapfs_co *c, struct mmapfs_co_node *n, uint32_t node,
 	struct mmapfs_cached_rec *r;
 	uint64_t reads, touches, lo, hi;
 
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	reads = n->reads;
 	touches = n->touches;
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 	if (!co_drop_pages(c, node, t->ino, t->off, t->len, true))
 		return;
 	page_span(t->off, t->off + t->len, c->page, &lo, &hi);
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	r = mmapfs_cached_find(&n->set, t->ino);
 	if (r != NULL && r->last_read <= reads && lo <= r->read_lo &&
 	    r->read_hi <= hi)
 		r->read_lo = r->read_hi = 0;
 	if (r != NULL && r->last_touch <= touches && lo == 0 && hi >= r->len)
 		r->pages = false; /* rule 1: dropped whole, untouched since */
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 }
 
 static void set_blocked_on(struct mmapfs_co_node *n, struct mmapfs_co_write *me,
 			   uint64_t ino)
 {
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	me->blocked_on = ino;
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 }
 
 /* Carry out the plan: inline, on conflict threads, or queued (-s). */
@@ -454,15 +454,15 @@ static enum look_result look(struct mmapfs_co *c, uint64_t ino, uint64_t off,
 	struct timespec deadline;
 	int rc;
 
-	pthread_mutex_lock(&c->llock);
+	co_lock(&c->llock, CO_LEAF);
 	l.id = ++c->look_next;
 	l.next = c->looks;
 	c->looks = &l;
-	pthread_mutex_unlock(&c->llock);
+	co_unlock(&c->llock, CO_LEAF);
 	rc = c->kernel.retrieve(c->kernel.k, ino, len, (int64_t)off,
 				(void *)(uintptr_t)l.id);
 	deadline_in(CLOCK_MONOTONIC, LOOK_WAIT_MS, &deadline);
-	pthread_mutex_lock(&c->llock);
+	co_lock(&c->llock, CO_LEAF);
 	if (rc == -ENOENT) { /* the kernel has no such inode cached */
 		l.answered = true;
 		l.result = LOOK_ABSENT;
@@ -476,7 +476,7 @@ static enum look_result look(struct mmapfs_co *c, uint64_t ino, uint64_t off,
 			break;
 		}
 	}
-	pthread_mutex_unlock(&c->llock);
+	co_unlock(&c->llock, CO_LEAF);
 	if (!l.answered || l.result == LOOK_UNKNOWN)
 		log_warn("the kernel did not show a written page of inode %llu "
 			 "(%s): it is dropped after the reply",
@@ -500,7 +500,7 @@ void mmapfs_co_retrieved(struct mmapfs_co *c, void *cookie,
 		free(got);
 		got = NULL;
 	}
-	pthread_mutex_lock(&c->llock);
+	co_lock(&c->llock, CO_LEAF);
 	for (l = c->looks; l != NULL && l->id != id; l = l->next)
 		;
 	if (l != NULL) {
@@ -515,7 +515,7 @@ void mmapfs_co_retrieved(struct mmapfs_co *c, void *cookie,
 			l->result = LOOK_DIFFERS;
 	}
 	pthread_cond_broadcast(&c->lcond);
-	pthread_mutex_unlock(&c->llock);
+	co_unlock(&c->llock, CO_LEAF);
 	free(got);
 }
 
@@ -560,7 +560,7 @@ static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 	enum look_result res;
 	bool need = false, late;
 
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	r = mmapfs_cached_find(&n->set, w->ino);
 	if (r != NULL) {
 		start = w->off - r->off;
@@ -570,7 +570,7 @@ static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 		r->read_lo = r->read_hi = 0;
 	}
 	late = w->late;
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 	if (!need)
 		return;
 	/* The last page, unless written whole from its start (a write
@@ -631,13 +631,13 @@ static void co_touch_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 	struct mmapfs_cached_rec *r;
 
 	(void)c;
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	r = mmapfs_cached_find(&n->set, ino);
 	if (r != NULL) {
 		r->pages = true;
 		r->last_touch = ++n->touches;
 	}
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 }
 
 void mmapfs_co_write_arrive(struct mmapfs_co *c, struct mmapfs_co_write *w)
@@ -650,11 +650,11 @@ void mmapfs_co_write_arrive(struct mmapfs_co *c, struct mmapfs_co_write *w)
 	if (!c->sync || w->writeback || w->len == 0)
 		return; /* no drop_own for it */
 	w->last_page = round_down(w->off + w->len - 1 - w->entry_off, c->page);
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	w->anext = n->arrived;
 	n->arrived = w;
 	w->arrived = true;
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 }
 
 void mmapfs_co_write_abort(struct mmapfs_co *c, struct mmapfs_co_write *w)
@@ -663,9 +663,9 @@ void mmapfs_co_write_abort(struct mmapfs_co *c, struct mmapfs_co_write *w)
 
 	if (!w->arrived)
 		return;
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	depart_locked(n, w);
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 }
 
 void mmapfs_co_write(struct mmapfs_co *c, struct mmapfs_co_write *w)
@@ -687,9 +687,9 @@ void mmapfs_co_write(struct mmapfs_co *c, struct mmapfs_co_write *w)
 		t = stack;
 		npieces = 0;
 	}
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	nt = plan_locked(c, n, w, t, npieces);
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 	invalidate(c, n, w, t, nt);
 	if (t != stack)
 		free(t);
@@ -702,10 +702,10 @@ void mmapfs_co_write(struct mmapfs_co *c, struct mmapfs_co_write *w)
 	 * that next write look concurrent with this one (rule 4).  Only a
 	 * hard-linked file's watch lock is taken between here and the reply.
 	 */
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	unregister_locked(n, w);
 	depart_locked(n, w);
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 	co_bump_siblings(c, w->node);
 }
 
@@ -753,11 +753,11 @@ bool mmapfs_co_drop_own(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		struct mmapfs_co_node *n = &c->nodes[node];
 		struct mmapfs_cached_rec *r;
 
-		pthread_mutex_lock(&n->lock);
+		co_lock(&n->lock, CO_NODE);
 		r = mmapfs_cached_find(&n->set, ino);
 		if (r != NULL)
 			mmapfs_cached_dirty(r);
-		pthread_mutex_unlock(&n->lock);
+		co_unlock(&n->lock, CO_NODE);
 	}
 	return done;
 }

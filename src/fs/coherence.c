@@ -194,11 +194,36 @@
  */
 #include "co_i.h"
 
+#include <assert.h>
+
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 
 /* How long a drop waits for an overlapping one of the same inode. */
 #define GATE_WAIT_MS 50
+
+#ifndef NDEBUG
+/* The levels of the locks this thread holds (co_lock). */
+static _Thread_local unsigned held_levels;
+#endif
+
+void co_lock(pthread_mutex_t *m, unsigned level)
+{
+#ifndef NDEBUG
+	/* Before waiting: a lock taken out of order aborts, not hangs. */
+	assert(held_levels < level);
+	held_levels |= level;
+#endif
+	pthread_mutex_lock(m);
+}
+
+void co_unlock(pthread_mutex_t *m, unsigned level)
+{
+	pthread_mutex_unlock(m);
+#ifndef NDEBUG
+	held_levels &= ~level;
+#endif
+}
 
 int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 		   const struct mmapfs_layout *layout, uint64_t chunk,
@@ -260,7 +285,7 @@ static void co_gate_enter(struct mmapfs_co_node *n, struct co_gate *g)
 	struct timespec deadline;
 
 	deadline_in(CLOCK_MONOTONIC, GATE_WAIT_MS, &deadline);
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	for (;;) {
 		const struct co_gate *x = n->gates;
 
@@ -273,12 +298,12 @@ static void co_gate_enter(struct mmapfs_co_node *n, struct co_gate *g)
 	}
 	g->next = n->gates;
 	n->gates = g;
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 }
 
 static void co_gate_leave(struct mmapfs_co_node *n, struct co_gate *g)
 {
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	for (struct co_gate **pp = &n->gates; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == g) {
 			*pp = g->next;
@@ -286,7 +311,7 @@ static void co_gate_leave(struct mmapfs_co_node *n, struct co_gate *g)
 		}
 	}
 	pthread_cond_broadcast(&n->gate_cond);
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 }
 
 /*
@@ -345,10 +370,10 @@ void mmapfs_co_stop(struct mmapfs_co *c)
 	}
 	if (!c->helper_running)
 		return;
-	pthread_mutex_lock(&c->qlock);
+	co_lock(&c->qlock, CO_LEAF);
 	c->stopping = true;
 	pthread_cond_signal(&c->qcond);
-	pthread_mutex_unlock(&c->qlock);
+	co_unlock(&c->qlock, CO_LEAF);
 	co_join_or_cancel(c->helper, "invalidation thread");
 	c->helper_running = false;
 	co_free_queue(c);
@@ -401,10 +426,10 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		co_watch_node(c, node);
 		co_watch_drain(c);
 	}
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	r = mmapfs_cached_add(&n->set, ino, off, len, &added);
 	if (r == NULL) {
-		pthread_mutex_unlock(&n->lock);
+		co_unlock(&n->lock, CO_NODE);
 		return -ENOMEM;
 	}
 	epoch = n->epoch;
@@ -420,7 +445,7 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		r->epoch = epoch;
 	}
 	mmapfs_cached_open(r);
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 	if (!stale || !c->sync)
 		return 0;
 	/*
@@ -433,14 +458,14 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	 * write (rule 8) unless another READ came meanwhile.
 	 */
 	dropped = co_drop_pages(c, node, ino, 0, len, true);
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	if (r->dirtied == dirtied)
 		r->stale = false;
 	if (dropped && r->last_read <= reads)
 		r->read_lo = r->read_hi = 0;
 	if (r->epoch < epoch)
 		r->epoch = epoch;
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 	return 0;
 }
 
@@ -449,11 +474,11 @@ void mmapfs_co_released(struct mmapfs_co *c, uint32_t node, uint64_t ino)
 	struct mmapfs_co_node *n = &c->nodes[node];
 	struct mmapfs_cached_rec *r;
 
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	r = mmapfs_cached_find(&n->set, ino);
 	if (r != NULL)
 		mmapfs_cached_close(&n->set, r);
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 }
 
 void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino,
@@ -464,14 +489,14 @@ void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 
 	if (len == 0)
 		return;
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	r = mmapfs_cached_find(&n->set, ino);
 	if (r != NULL) { /* rule 1 */
 		r->pages = true;
 		r->last_touch = ++n->touches;
 	}
 	if (!c->sync) { /* rule 8 is the multi-threaded loop's */
-		pthread_mutex_unlock(&n->lock);
+		co_unlock(&n->lock, CO_NODE);
 		return;
 	}
 	n->reads++;
@@ -484,7 +509,7 @@ void mmapfs_co_read(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		span_add(&r->read_lo, &r->read_hi, off, off + len);
 		r->last_read = n->reads;
 	}
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 }
 
 void mmapfs_co_inval_attr(struct mmapfs_co *c, uint64_t ino)
@@ -518,11 +543,11 @@ int mmapfs_co_lookup(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 
 	if (c->mode != MMAPFS_CACHE_OPEN)
 		co_watch_node(c, node);
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	r = mmapfs_cached_add(&n->set, ino, off, len, &added);
 	if (r != NULL)
 		mmapfs_cached_hold(r, 1);
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 	if (r == NULL)
 		return -ENOMEM;
 	return 0;
@@ -534,9 +559,9 @@ void mmapfs_co_forget(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	struct mmapfs_co_node *n = &c->nodes[node];
 	struct mmapfs_cached_rec *r;
 
-	pthread_mutex_lock(&n->lock);
+	co_lock(&n->lock, CO_NODE);
 	r = mmapfs_cached_find(&n->set, ino);
 	if (r != NULL)
 		mmapfs_cached_forget(&n->set, r, nlookup);
-	pthread_mutex_unlock(&n->lock);
+	co_unlock(&n->lock, CO_NODE);
 }
