@@ -42,6 +42,8 @@ struct mmapfs_cached_rec {
 				write, to notice one during a drop (rule 1) */
 	bool stale;	     /* its cached pages may be out of date */
 	bool pages;	     /* the kernel may cache some of its pages */
+	bool attrs;	     /* the kernel may cache its attributes (a LOOKUP,
+		       READDIRPLUS or GETATTR reply since the last drop) */
 	struct mmapfs_cached_rec *hnext; /* hash chain */
 };
 

@@ -66,6 +66,7 @@ struct mmapfs_co_job {
 struct co_target {
 	uint64_t ino, off, len; /* off relative to the entry */
 	bool conflict;		/* the alias has a write in flight (rule 4) */
+	bool attr_only;		/* no pages: its attributes only (rule 2) */
 	uint64_t with;		/* that write's seq */
 };
 

@@ -180,12 +180,13 @@ static void collect_held(struct mmapfs_cached_rec *r, void *arg)
 {
 	struct co_held *h = arg;
 
-	if (h->n == h->max || (r->nlookup == 0 && r->opens == 0))
-		return;
-	/* conflict: here, whether its pages must go too */
+	if (h->n == h->max || (r->nlookup == 0 && r->opens == 0) ||
+	    (!r->pages && !r->attrs))
+		return; /* nothing of it cached */
 	h->t[h->n++] = (struct co_target){ .ino = r->ino,
 					   .len = r->len,
-					   .conflict = r->pages };
+					   .attr_only = !r->pages };
+	r->attrs = false;
 }
 
 /*
@@ -212,10 +213,10 @@ static void node_changed(struct mmapfs_co *c, uint32_t node)
 		log_err("out of memory: entries of %s may stay stale",
 			c->tree->nodes[node].path);
 	for (size_t i = 0; i < h.n; i++) {
-		if (h.t[i].conflict)
-			co_drop_alias(c, n, node, &h.t[i]);
-		else
+		if (h.t[i].attr_only)
 			mmapfs_co_inval_attr(c, h.t[i].ino);
+		else
+			co_drop_alias(c, n, node, &h.t[i]);
 	}
 	free(h.t);
 }

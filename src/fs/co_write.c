@@ -142,9 +142,18 @@ static size_t plan_locked(struct mmapfs_co *c, struct mmapfs_co_node *n,
 			/* cache=open: dropped at its next open, whatever
 			 * happens now; only open ones are dropped now. */
 			mmapfs_cached_dirty(r);
-			if (nt == max ||
-			    (c->no_open ? !r->pages : r->opens == 0))
+			if (nt == max || (!c->no_open && r->opens == 0))
 				continue;
+			if (c->no_open && !r->pages) {
+				/* Its bytes changed: so did its times. */
+				if (r->attrs)
+					t[nt++] = (struct co_target){
+						.ino = ino, .attr_only = true
+					};
+				r->attrs = false;
+				continue;
+			}
+			r->attrs = false; /* the drop takes them too */
 			x = busy_alias(n, ino, lo, hi, c->page);
 			t[nt++] = (struct co_target){
 				.ino = ino,
@@ -416,7 +425,9 @@ static void invalidate(struct mmapfs_co *c, struct mmapfs_co_node *n,
 	struct co_wait *w = NULL;
 
 	for (size_t i = 0; i < nt; i++) {
-		if (!c->sync || !t[i].conflict)
+		if (t[i].attr_only) /* takes no page lock: inline, even -s */
+			mmapfs_co_inval_attr(c, t[i].ino);
+		if (!c->sync || !t[i].conflict || t[i].attr_only)
 			continue;
 		if (w == NULL)
 			w = wait_new();
@@ -427,6 +438,8 @@ static void invalidate(struct mmapfs_co *c, struct mmapfs_co_node *n,
 					t[i].len);
 	}
 	for (size_t i = 0; i < nt; i++) {
+		if (t[i].attr_only)
+			continue;
 		if (!c->sync) {
 			co_enqueue_drop(c, me->node, t[i].ino, t[i].off,
 					t[i].len);

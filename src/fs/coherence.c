@@ -535,7 +535,7 @@ void mmapfs_co_inval_dir(struct mmapfs_co *c, uint64_t ino)
 }
 
 int mmapfs_co_lookup(struct mmapfs_co *c, uint32_t node, uint64_t ino,
-		     uint64_t off, uint64_t len)
+		     uint64_t off, uint64_t len, uint32_t *mark)
 {
 	struct mmapfs_co_node *n = &c->nodes[node];
 	struct mmapfs_cached_rec *r;
@@ -545,8 +545,11 @@ int mmapfs_co_lookup(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		co_watch_node(c, node);
 	co_lock(&n->lock, CO_NODE);
 	r = mmapfs_cached_add(&n->set, ino, off, len, &added);
-	if (r != NULL)
+	if (r != NULL) {
 		mmapfs_cached_hold(r, 1);
+		r->attrs = true;
+		*mark = r->dirtied;
+	}
 	co_unlock(&n->lock, CO_NODE);
 	if (r == NULL)
 		return -ENOMEM;
@@ -564,4 +567,39 @@ void mmapfs_co_forget(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	if (r != NULL)
 		mmapfs_cached_forget(&n->set, r, nlookup);
 	co_unlock(&n->lock, CO_NODE);
+}
+
+uint32_t mmapfs_co_attrs_begin(struct mmapfs_co *c, uint32_t node, uint64_t ino)
+{
+	struct mmapfs_co_node *n = &c->nodes[node];
+	struct mmapfs_cached_rec *r;
+	uint32_t mark = 0;
+
+	co_lock(&n->lock, CO_NODE);
+	r = mmapfs_cached_find(&n->set, ino);
+	if (r != NULL) {
+		r->attrs = true;
+		mark = r->dirtied;
+	}
+	co_unlock(&n->lock, CO_NODE);
+	return mark;
+}
+
+bool mmapfs_co_attrs_current(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+			     uint32_t *mark)
+{
+	struct mmapfs_co_node *n = &c->nodes[node];
+	struct mmapfs_cached_rec *r;
+	bool current = true;
+
+	co_lock(&n->lock, CO_NODE);
+	r = mmapfs_cached_find(&n->set, ino);
+	if (r != NULL && r->dirtied != *mark) {
+		/* Computed again: the kernel will hold those. */
+		r->attrs = true;
+		*mark = r->dirtied;
+		current = false;
+	}
+	co_unlock(&n->lock, CO_NODE);
+	return current;
 }

@@ -123,12 +123,28 @@ void mmapfs_co_set_change_hook(struct mmapfs_co *c,
 
 /*
  * The kernel is told of entry `ino` covering backing bytes [off, off +
- * len) of file `node` (a LOOKUP or READDIRPLUS reply): call before the
- * reply, so that a change from then on finds it.  Watches the file
- * (rule 7).  Returns 0 or -ENOMEM.
+ * len) of file `node` (a LOOKUP or READDIRPLUS reply): call before its
+ * attributes are computed, so that a change from then on finds it.
+ * Watches the file first (rule 7).  *mark is for
+ * mmapfs_co_attrs_current().  Returns 0 or -ENOMEM.
  */
 int mmapfs_co_lookup(struct mmapfs_co *c, uint32_t node, uint64_t ino,
-		     uint64_t off, uint64_t len);
+		     uint64_t off, uint64_t len, uint32_t *mark);
+
+/*
+ * The attributes of entry `ino` are about to be computed for a GETATTR
+ * reply: the kernel will cache them (rule 2).  Returns a mark.
+ */
+uint32_t mmapfs_co_attrs_begin(struct mmapfs_co *c, uint32_t node,
+			       uint64_t ino);
+
+/*
+ * Attributes of `ino` were computed since *mark: false when a write
+ * through an alias changed the entry meanwhile (its invalidation may have
+ * missed the reply being built): compute them again, with *mark renewed.
+ */
+bool mmapfs_co_attrs_current(struct mmapfs_co *c, uint32_t node, uint64_t ino,
+			     uint32_t *mark);
 
 /* The kernel forgot `nlookup` lookups of entry `ino` (FORGET). */
 void mmapfs_co_forget(struct mmapfs_co *c, uint32_t node, uint64_t ino,

@@ -85,6 +85,26 @@ static int decode(struct mmapfs *fs, fuse_ino_t ino, struct mmapfs_ino *id)
 }
 
 /*
+ * Attributes of `id` for a reply the kernel will cache; again if a write
+ * through an alias changed the entry while they were taken (rule 2 of
+ * coherence.c: its invalidation may have come before the kernel has
+ * them).  0 or a positive errno.
+ */
+static int attrs_for_reply(struct mmapfs *fs, const struct mmapfs_ino *id,
+			   uint64_t ino, bool lookup, struct stat *st,
+			   uint32_t mark)
+{
+	int err;
+
+	for (int tries = 0;; tries++) {
+		err = mmapfs_getattr(fs, id, lookup, st);
+		if (err != 0 || !mmapfs_kind_is_entry(id->kind) || tries == 3 ||
+		    mmapfs_co_attrs_current(&fs->co, id->node, ino, &mark))
+			return err;
+	}
+}
+
+/*
  * What a LOOKUP or READDIRPLUS tells the kernel of `id`; 0 or a positive
  * errno.  An entry is registered as held by the kernel before the reply
  * goes out (coherence.c, rule 1).
@@ -92,21 +112,25 @@ static int decode(struct mmapfs *fs, fuse_ino_t ino, struct mmapfs_ino *id)
 static int entry_param(struct mmapfs *fs, const struct mmapfs_ino *id,
 		       struct fuse_entry_param *e)
 {
+	uint64_t piece = mmapfs_piece_of(fs, id->kind);
+	uint32_t mark = 0;
 	int err;
 
 	memset(e, 0, sizeof(*e));
-	err = mmapfs_getattr(fs, id, true, &e->attr);
-	if (err != 0)
-		return err;
 	e->ino = mmapfs_ino_encode(&fs->layout, id);
-	e->generation =
-		mmapfs_generation(&fs->tree, id, mmapfs_piece_of(fs, id->kind));
-	if (mmapfs_kind_is_entry(id->kind)) {
-		uint64_t piece = mmapfs_piece_of(fs, id->kind);
-
-		if (mmapfs_co_lookup(&fs->co, id->node, e->ino,
-				     id->index * piece, piece) != 0)
-			return mmapfs_errno(MMAPFS_E_NO_MEMORY, fs->ro);
+	e->generation = mmapfs_generation(&fs->tree, id, piece);
+	/* Registered (and the file watched) before the attributes are
+	 * taken, so that no change between the two goes unseen. */
+	if (mmapfs_kind_is_entry(id->kind) &&
+	    mmapfs_co_lookup(&fs->co, id->node, e->ino, id->index * piece,
+			     piece, &mark) != 0)
+		return mmapfs_errno(MMAPFS_E_NO_MEMORY, fs->ro);
+	err = attrs_for_reply(fs, id, e->ino, true, &e->attr, mark);
+	if (err != 0) {
+		/* The kernel will not hold it: the count added goes. */
+		if (mmapfs_kind_is_entry(id->kind))
+			mmapfs_co_forget(&fs->co, id->node, e->ino, 1);
+		return err;
 	}
 	/* After the registration: it may have started the watch. */
 	e->attr_timeout = mmapfs_attr_timeout(fs, id);
@@ -149,7 +173,11 @@ void mmapfs_op_getattr(fuse_req_t req, fuse_ino_t ino,
 		mmapfs_reply_fail(req, MMAPFS_E_NO_ENTRY);
 		return;
 	}
-	err = mmapfs_getattr(fs, &id, false, &st);
+	err = attrs_for_reply(
+		fs, &id, ino, false, &st,
+		mmapfs_kind_is_entry(id.kind)
+			? mmapfs_co_attrs_begin(&fs->co, id.node, ino)
+			: 0);
 	if (err != 0)
 		fuse_reply_err(req, err);
 	else

@@ -1331,16 +1331,25 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{ "errno", cmd_errno },	      { "names", cmd_names },
-		{ "writeend", cmd_writeend }, { "alias", cmd_alias },
-		{ "race", cmd_race },	      { "seekdir", cmd_seekdir },
-		{ "fill", cmd_fill },	      { "mmapwrite", cmd_mmapwrite },
-		{ "span", cmd_span },	      { "truncread", cmd_truncread },
-		{ "stress", cmd_stress },     { "ownrace", cmd_ownrace },
-		{ "gen", cmd_gen },	      { "durable", cmd_durable },
+		{ "errno", cmd_errno },
+		{ "names", cmd_names },
+		{ "writeend", cmd_writeend },
+		{ "alias", cmd_alias },
+		{ "race", cmd_race },
+		{ "seekdir", cmd_seekdir },
+		{ "fill", cmd_fill },
+		{ "mmapwrite", cmd_mmapwrite },
+		{ "span", cmd_span },
+		{ "truncread", cmd_truncread },
+		{ "stress", cmd_stress },
+		{ "ownrace", cmd_ownrace },
+		{ "gen", cmd_gen },
+		{ "durable", cmd_durable },
 		{ "outside", cmd_outside },
-		{ "seek", cmd_seek },	      { "truncheld", cmd_truncheld },
-		{ "falloc", cmd_falloc },     { "truncdirty", cmd_truncdirty },
+		{ "seek", cmd_seek },
+		{ "truncheld", cmd_truncheld },
+		{ "falloc", cmd_falloc },
+		{ "truncdirty", cmd_truncdirty },
 	};
 
 	if (argc < 2)

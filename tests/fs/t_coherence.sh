@@ -79,6 +79,20 @@ eq "an entry the kernel forgot reads a write made while it was forgotten" \
 	"$(head -c 11 "$K/pages/20")" AFTERFORGET
 umount_fs "$M4" "$PID"
 
+# Times: an entry the kernel holds with no pages (named by ls -l) loses
+# its cached attributes when a write through an alias changes its bytes,
+# so its mtime follows at once, not when the hour of attribute caching
+# ends (coherence.c, rule 2).
+touch -d 2000-01-01 "$T/kc.bin"
+mount_fs "$M4" -o chunk_size=64K "$T/kc.bin" || exit 1
+ls -l "$K/pages" >/dev/null
+eq "ls -l: pages/3 shows the backing file's time" "$(stat -c %Y "$K/pages/3")" "$(stat -c %Y "$T/kc.bin")"
+printf 'TIMES' | dd of="$K/chunks/0" bs=1 seek=$((3 * PAGE)) conv=notrunc status=none
+check "the write moved the backing file's time" test "$(stat -c %Y "$T/kc.bin")" -gt 946684800
+eq "a held alias with no pages shows the new time after a write through another entry" \
+	"$(stat -c %Y "$K/pages/3")" "$(stat -c %Y "$T/kc.bin")"
+umount_fs "$M4" "$PID"
+
 # ls -l asks every file for ACLs and security labels: a namespace the
 # mount does not have is EOPNOTSUPP, which coreutils remembers per
 # filesystem, never ENODATA, which it asks again for every entry.
