@@ -230,4 +230,9 @@ void mmapfs_co_inval_dir(struct mmapfs_co *c, uint64_t ino);
 void mmapfs_co_queue_entry(struct mmapfs_co *c, uint64_t parent,
 			   const char *name);
 
+/* File `node` shrank: queue the invalidation of the names the kernel
+ * holds of chunks from `chunks` on and pages from `pages` on (rule 6). */
+void mmapfs_co_vanished(struct mmapfs_co *c, uint32_t node, uint64_t chunks,
+			uint64_t pages);
+
 #endif /* MMAPFS_COHERENCE_H */

@@ -10,10 +10,6 @@
 #include "name.h"
 #include "ops.h"
 
-/* How many vanished names one shrink invalidates eagerly per view; the
- * rest expire with the entry timeout. */
-#define VANISHED_INVAL_MAX 1024
-
 void mmapfs_reply_fail(fuse_req_t req, enum mmapfs_fail why)
 {
 	fuse_reply_err(req, mmapfs_errno(why, fs_of(req)->ro));
@@ -66,12 +62,13 @@ static void size_changed(struct mmapfs *fs, uint32_t node, uint64_t before,
 	static const enum mmapfs_kind views[] = { MMAPFS_K_CHUNKS,
 						  MMAPFS_K_PAGES };
 
+	uint64_t first_gone[2];
+
 	for (size_t v = 0; v < 2; v++) {
 		enum mmapfs_kind ek = mmapfs_kind_entry_of(views[v]);
 		uint64_t old_n = view_count(fs, views[v], before);
 		uint64_t new_n = view_count(fs, views[v], now);
 		uint64_t dir = ino_of(fs, node, views[v], 0);
-		char name[MMAPFS_NAME_MAX];
 
 		/* The listing the kernel keeps (FOPEN_CACHE_DIR) and the
 		 * directory's attributes. */
@@ -82,12 +79,12 @@ static void size_changed(struct mmapfs *fs, uint32_t node, uint64_t before,
 		if (new_n > 0)
 			mmapfs_co_inval_attr(&fs->co,
 					     ino_of(fs, node, ek, new_n - 1));
-		for (uint64_t i = new_n;
-		     i < old_n && i - new_n < VANISHED_INVAL_MAX; i++) {
-			mmapfs_format_index(i, name);
-			mmapfs_co_queue_entry(&fs->co, dir, name);
-		}
+		first_gone[v] = new_n;
 	}
+	/* The names past the end that the kernel holds (no others are
+	 * cached): at once, whatever their number. */
+	if (now < before)
+		mmapfs_co_vanished(&fs->co, node, first_gone[0], first_gone[1]);
 }
 
 /*

@@ -343,9 +343,10 @@ static void list_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			break;
 		used += n;
 	}
-	/* A child that vanished meanwhile ends the listing there; an error
-	 * only when it is the first thing asked for. */
-	if (used == 0 && err != 0)
+	/* A child that vanished meanwhile (the file shrank) ends the listing
+	 * there; another error only when it is the first thing asked for. */
+	if (used == 0 && err != 0 &&
+	    err != mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro))
 		fuse_reply_err(req, err);
 	else
 		fuse_reply_buf(req, buf, used);

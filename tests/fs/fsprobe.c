@@ -845,8 +845,10 @@ static int cmd_truncread(int argc, char **argv)
 		return fail("open %s: %s", argv[0], strerror(errno));
 	if (truncate(argv[1], atoll(argv[2])) != 0)
 		return fail("truncate %s: %s", argv[1], strerror(errno));
-	/* Nothing of the entry is cached yet (open dropped it): this read
-	 * reaches the daemon, whose mapping still has the old size. */
+	/* The barrier for changes from outside (a getxattr through the
+	 * mount): from here the entry has nothing cached, and this read
+	 * reaches the daemon, which picked up the new size. */
+	(void)getxattr(argv[0], "user.mmapfs.source", buf, sizeof(buf));
 	n = pread(fd, buf, sizeof(buf), 0);
 	close(fd);
 	if (n > 0)

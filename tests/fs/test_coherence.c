@@ -522,6 +522,45 @@ static void names_dropped_on_helper(void **state)
 	mmapfs_co_stop(&fx->co);
 }
 
+/* Rule 6: when the file shrinks, the names the kernel holds past the new
+ * end are dropped, all of them and only them (the kernel caches no other
+ * names), from the helper thread.  (Fails without mmapfs_co_vanished's
+ * selection: too many or too few calls.) */
+static void vanished_names_dropped(void **state)
+{
+	struct fixture *fx = *state;
+	struct mmapfs_ino chunks = { 1, MMAPFS_K_CHUNKS, 0 };
+	struct mmapfs_ino pages = { 1, MMAPFS_K_PAGES, 0 };
+	unsigned seen_chunks = 0, seen_pages = 0;
+
+	assert_int_equal(mmapfs_co_start(&fx->co), 0);
+	lookup_chunk(fx, 0);
+	lookup_chunk(fx, 2);
+	lookup_chunk(fx, 3);
+	lookup_page(fx, 5);
+	lookup_page(fx, 40);
+	mmapfs_co_vanished(&fx->co, 1, 2, 32);
+	wait_calls(fx, 3);
+	mmapfs_co_stop(&fx->co);
+	assert_int_equal(ncalls(fx), 3);
+	for (unsigned i = 0; i < 3; i++) {
+		const struct call *c = &fx->fake.calls[i];
+
+		assert_int_equal(c->kind, INVAL_ENTRY);
+		if (c->ino == mmapfs_ino_encode(&fx->layout, &chunks)) {
+			assert_int_equal(c->len, 1); /* "2", "3" */
+			seen_chunks++;
+		} else {
+			assert_int_equal(
+				c->ino, mmapfs_ino_encode(&fx->layout, &pages));
+			assert_int_equal(c->len, 2); /* "40" */
+			seen_pages++;
+		}
+	}
+	assert_int_equal(seen_chunks, 2);
+	assert_int_equal(seen_pages, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -549,6 +588,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(single_thread_drops_on_helper,
 						setup_single, teardown),
 		cmocka_unit_test_setup_teardown(names_dropped_on_helper, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(vanished_names_dropped, setup,
 						teardown),
 	};
 
