@@ -124,7 +124,7 @@ void co_enqueue_drop(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		     uint64_t off, uint64_t len);
 void *co_helper_main(void *arg);
 void co_free_queue(struct mmapfs_co *c);
-void co_join_or_cancel(pthread_t t, const char *what);
+void co_join_or_cancel(struct mmapfs_co *c, pthread_t t, const char *what);
 /* co_watch.c: outside changes (rule 7). */
 void co_watch_node(struct mmapfs_co *c, uint32_t node);
 void co_watch_drain(struct mmapfs_co *c);

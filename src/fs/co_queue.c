@@ -46,19 +46,37 @@ void *co_helper_main(void *arg)
 	return NULL;
 }
 
-/* Join `t`, or cancel it after 5 s: it may wait in the kernel for a
- * request nobody will answer any more (the loop has ended). */
-void co_join_or_cancel(pthread_t t, const char *what)
+/*
+ * Join `t` at shutdown.  It may wait in the kernel for a page that a READ
+ * holds locked, a READ nobody will answer any more (the loop has ended),
+ * while holding the connection's killsb for reading
+ * (fuse_notify_inval_inode()): then the unmount would wait for it too
+ * (fuse_mount_remove() takes killsb for writing).  After STUCK_JOIN_S the
+ * daemon aborts its own connection (c->abort, through fusectl's
+ * /sys/fs/fuse/connections), which fails the pending requests and so
+ * releases their pages, and joins it then.  Where that cannot be done (no
+ * fusectl mounted) the thread is cancelled, as a last resort.
+ */
+#define STUCK_JOIN_S 2
+void co_join_or_cancel(struct mmapfs_co *c, pthread_t t, const char *what)
 {
 	struct timespec deadline;
 
 	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += 5;
-	if (pthread_timedjoin_np(t, NULL, &deadline) != 0) {
-		log_warn("%s stuck at shutdown: cancelled", what);
-		pthread_cancel(t);
+	deadline.tv_sec += STUCK_JOIN_S;
+	if (pthread_timedjoin_np(t, NULL, &deadline) == 0)
+		return;
+	log_warn("%s waits for a request at shutdown: aborting the "
+		 "connection",
+		 what);
+	if (c->abort != NULL && c->abort(c->abort_arg)) {
+		c->abort = NULL; /* once */
 		pthread_join(t, NULL);
+		return;
 	}
+	log_warn("%s stuck at shutdown: cancelled", what);
+	pthread_cancel(t);
+	pthread_join(t, NULL);
 }
 
 void co_free_queue(struct mmapfs_co *c)

@@ -274,6 +274,12 @@ void mmapfs_co_set_kernel(struct mmapfs_co *c, const struct mmapfs_notify *k)
 	c->kernel = *k;
 }
 
+void mmapfs_co_set_abort(struct mmapfs_co *c, bool (*fn)(void *arg), void *arg)
+{
+	c->abort = fn;
+	c->abort_arg = arg;
+}
+
 void mmapfs_co_set_session(struct mmapfs_co *c, struct fuse_session *se)
 {
 	mmapfs_notify_fuse(&c->kernel, se);
@@ -365,7 +371,7 @@ void mmapfs_co_stop(struct mmapfs_co *c)
 	if (c->watcher_running) {
 		atomic_store(&c->watcher_stop, true);
 		co_wake_watcher(c);
-		co_join_or_cancel(c->watcher, "watcher thread");
+		co_join_or_cancel(c, c->watcher, "watcher thread");
 		c->watcher_running = false;
 	}
 	if (!c->helper_running)
@@ -374,7 +380,7 @@ void mmapfs_co_stop(struct mmapfs_co *c)
 	c->stopping = true;
 	pthread_cond_signal(&c->qcond);
 	co_unlock(&c->qlock, CO_LEAF);
-	co_join_or_cancel(c->helper, "invalidation thread");
+	co_join_or_cancel(c, c->helper, "invalidation thread");
 	c->helper_running = false;
 	co_free_queue(c);
 	/* Conflict threads end once the unmount has released every page. */

@@ -62,6 +62,10 @@ struct mmapfs_co {
 	 * entries are dropped: picks up a new size. */
 	void (*on_change)(void *arg, uint32_t node);
 	void *on_change_arg;
+	/* Aborts the daemon's own connection, for a thread stuck at
+	 * shutdown (co_queue.c); NULL: cancel the thread instead. */
+	bool (*abort)(void *arg);
+	void *abort_arg;
 
 	/* The helper thread for drops that must not be waited on. */
 	pthread_t helper;
@@ -116,6 +120,11 @@ void mmapfs_co_set_kernel(struct mmapfs_co *c, const struct mmapfs_notify *k);
 int mmapfs_co_start(struct mmapfs_co *c);
 void mmapfs_co_stop(struct mmapfs_co *c);
 void mmapfs_co_destroy(struct mmapfs_co *c);
+
+/* At shutdown, a helper or watcher thread that waits for a request no one
+ * will answer makes the module call fn(arg), which aborts the connection
+ * and returns true, or returns false (mmapfs_co_stop). */
+void mmapfs_co_set_abort(struct mmapfs_co *c, bool (*fn)(void *arg), void *arg);
 
 /* The watcher calls fn(arg, node) for a file changed from outside. */
 void mmapfs_co_set_change_hook(struct mmapfs_co *c,

@@ -26,6 +26,8 @@ struct mmapfs {
 	double kept_timeout;	 /* entries and attributes of watched files */
 	struct stat root_st;	 /* the mount point before mounting */
 	const char *mountpoint;	 /* absolute, as libfuse mounts it */
+	char conn_abort[64];	 /* this mount's /sys/fs/fuse/connections
+				    abort file, or "" */
 	char mnt_real[PATH_MAX]; /* resolved, for the node scan */
 	atomic_bool ra_pending;	 /* readahead not raised yet (ops.c) */
 	/* -o uid=, gid=, umask=: shown instead of the backing files' */

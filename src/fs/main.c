@@ -6,6 +6,7 @@
  * anything is mounted, so a bad command line never leaves a mount behind.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -148,6 +149,52 @@ static int run_loop(struct fuse_session *se, const struct fuse_cmdline_opts *c)
 	return rc;
 }
 
+/*
+ * The abort file of the connection mounted on `mp` by this process: the
+ * last mount on it in /proc/self/mountinfo, whose device numbers name the
+ * connection (the kernel's sb->s_dev, MKDEV(major, minor)).  Read from
+ * the mount table, never by a stat of the mount point, which would be a
+ * request to this daemon before it serves any.
+ */
+static void find_conn(struct mmapfs *fs, const char *mp)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192], point[4096];
+	unsigned ma, mi;
+
+	fs->conn_abort[0] = '\0';
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &ma, &mi, point) ==
+			    3 &&
+		    strcmp(point, mp) == 0)
+			snprintf(fs->conn_abort, sizeof(fs->conn_abort),
+				 "/sys/fs/fuse/connections/%u/abort",
+				 (ma << 20) | mi);
+	fclose(f);
+}
+
+/* The coherence module's last resort at shutdown (co_queue.c): abort our
+ * own connection, never another; true when it was done. */
+static bool abort_own(void *arg)
+{
+	struct mmapfs *fs = arg;
+	bool done;
+	int fd;
+
+	if (fs->conn_abort[0] == '\0')
+		return false;
+	fd = open(fs->conn_abort, O_WRONLY | O_CLOEXEC);
+	done = fd >= 0 && write(fd, "1", 1) == 1;
+	if (!done)
+		log_warn("cannot abort the connection (%s): %s", fs->conn_abort,
+			 strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return done;
+}
+
 /* Mount, serve until unmounted or signalled, unmount. */
 static int serve(struct mmapfs *fs, struct fuse_args *args,
 		 const struct fuse_cmdline_opts *c)
@@ -168,16 +215,20 @@ static int serve(struct mmapfs *fs, struct fuse_args *args,
 		goto out_unmount;
 	if (!c->foreground)
 		mmapfs_log_to_syslog();
+	find_conn(fs, fs->mnt_real);
+	mmapfs_co_set_abort(&fs->co, abort_own, fs);
 	mmapfs_co_set_session(&fs->co, se);
 	mmapfs_co_set_change_hook(&fs->co, mmapfs_node_changed, fs);
 	if (mmapfs_co_start(&fs->co) != 0)
 		goto out_unmount;
 	rc = run_loop(se, c) < 0 ? EXIT_MOUNT : EXIT_SUCCESS;
 out_unmount:
-	/* Unmounting first ends requests still pending in the kernel, which
-	 * an invalidation of the helper thread may be waiting for. */
+	/* No notification may be pending when the unmount takes the
+	 * connection's killsb: the threads that send them stop first, and
+	 * one that waits for a request no worker answers any more makes
+	 * the daemon abort its own connection (co_queue.c). */
+	mmapfs_co_stop(&fs->co);
 	fuse_session_unmount(se);
-	mmapfs_co_stop(&fs->co); /* no notifications after this */
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_destroy:
