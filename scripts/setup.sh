@@ -17,7 +17,7 @@ builddir=${1:-build}
 [ $# -gt 0 ] && shift
 
 pkgs="gcc libc6-dev meson ninja-build pkg-config libfuse3-dev fuse3 libcmocka-dev"
-[ $want_test -eq 1 ] && pkgs="$pkgs valgrind attr clang clang-format libclang-rt-14-dev psmisc procps"
+[ $want_test -eq 1 ] && pkgs="$pkgs valgrind attr clang clang-format libclang-rt-14-dev psmisc procps rsync tar util-linux"
 
 missing=""
 for p in $pkgs; do

@@ -212,6 +212,13 @@ int mmapfs_getattr(struct mmapfs *fs, const struct mmapfs_ino *id, bool lookup,
 		st->st_blksize = (blksize_t)fs->page_size;
 	}
 	fill_from(fs, &b, st);
+	/* Entries, and chunks/ and pages/, have times of their own; the
+	 * floor follows the backing file live when its changes from
+	 * outside are not reported (times.h). */
+	if (n->type == MMAPFS_N_FILE)
+		mmapfs_times_get(&fs->times, id->node, st->st_ino, &b,
+				 !mmapfs_co_watched(&fs->co, id->node),
+				 &st->st_mtim, &st->st_ctim);
 	return 0;
 }
 
@@ -242,7 +249,47 @@ void mmapfs_node_changed(void *arg, uint32_t node)
 	struct mmapfs_ino id = { node, MMAPFS_K_NODE, 0 };
 	uint64_t off, len;
 	mmapio_file *mf;
+	struct stat b;
 
 	if (mmapfs_entry_get(fs, &id, &mf, &off, &len) == 0)
 		mmapfs_files_put(&fs->files, node);
+	/* The daemon cannot tell which bytes: every entry's times move. */
+	if (mmapfs_files_stat(&fs->files, node, &b) == 0)
+		mmapfs_times_outside(&fs->times, node, &b);
+}
+
+/* Past this many entries a write moves the times of every entry of the
+ * file instead of naming each (fallocate or truncation of a large
+ * entry): bounded work, never older than the truth. */
+#define WRITTEN_MAX 4096
+
+void mmapfs_entries_written(struct mmapfs *fs, uint32_t node, uint64_t off,
+			    uint64_t len)
+{
+	static const enum mmapfs_kind kinds[] = { MMAPFS_K_CHUNK,
+						  MMAPFS_K_PAGE };
+	uint64_t inos[WRITTEN_MAX];
+	uint64_t max = mmapfs_layout_max_index(&fs->layout);
+	struct timespec now;
+	size_t n = 0;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (len == 0)
+		return;
+	for (size_t k = 0; k < 2; k++) {
+		uint64_t piece = mmapfs_piece_of(fs, kinds[k]);
+		uint64_t first = off / piece, last = (off + len - 1) / piece;
+
+		if (last > max)
+			last = max;
+		if (first > last)
+			continue;
+		if (last - first + 1 > WRITTEN_MAX - n) {
+			mmapfs_times_all_written(&fs->times, node, &now);
+			return;
+		}
+		for (uint64_t i = first; i <= last; i++)
+			inos[n++] = ino_of(fs, node, kinds[k], i);
+	}
+	mmapfs_times_written(&fs->times, node, inos, n, &now);
 }

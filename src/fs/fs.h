@@ -15,11 +15,13 @@
 #include "files.h"
 #include "ino.h"
 #include "nodes.h"
+#include "times.h"
 
 struct mmapfs {
 	uint64_t chunk_size;
 	uint64_t page_size;
 	bool ro;	      /* -o ro */
+	bool cow;	      /* -o cow: the backing files are never touched */
 	double entry_timeout; /* for numbered entries, whose set changes */
 	double name_timeout;  /* for fixed names: sources, chunks, pages */
 	double attr_timeout;
@@ -40,6 +42,7 @@ struct mmapfs {
 	struct mmapfs_layout layout;
 	struct mmapfs_files files;
 	struct mmapfs_co co;
+	struct mmapfs_times times; /* entries' times (times.h) */
 };
 
 #endif /* MMAPFS_FS_H */

@@ -1,6 +1,11 @@
 /*
  * ops.c - session start and end, and the table handed to libfuse.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "log.h"
 #include "ops.h"
 #include "readahead.h"
@@ -57,12 +62,40 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_EXPORT_SUPPORT;
 }
 
+/*
+ * The backing file's mtime is where entries' times start after a remount
+ * (times.h): carry the last write through the mount to it when the
+ * kernel did not (a store into a page already dirty in the mapping does
+ * not move it).  Never on a copy-on-write or read-only mount.
+ */
+static void carry_times(struct mmapfs *fs)
+{
+	for (uint32_t i = 0; i < fs->tree.nnodes; i++) {
+		const struct mmapfs_node *n = &fs->tree.nodes[i];
+		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT } };
+		struct stat b;
+
+		if (n->type != MMAPFS_N_FILE ||
+		    !mmapfs_times_latest(&fs->times, i, &ts[1]) ||
+		    stat(n->path, &b) != 0 || !S_ISREG(b.st_mode))
+			continue;
+		if (ts[1].tv_sec > b.st_mtim.tv_sec ||
+		    (ts[1].tv_sec == b.st_mtim.tv_sec &&
+		     ts[1].tv_nsec > b.st_mtim.tv_nsec))
+			if (utimensat(AT_FDCWD, n->path, ts, 0) != 0)
+				log_debug("times of %s: %s", n->path,
+					  strerror(errno));
+	}
+}
+
 /* Unmount (or the end of the session): make everything durable. */
 static void op_destroy(void *userdata)
 {
 	struct mmapfs *fs = userdata;
 
 	mmapfs_files_flush_all(&fs->files);
+	if (!fs->ro && !fs->cow)
+		carry_times(fs);
 }
 
 const struct fuse_lowlevel_ops mmapfs_ops = {

@@ -64,8 +64,14 @@ double mmapfs_name_timeout(struct mmapfs *fs, const struct mmapfs_ino *id);
 double mmapfs_attr_timeout(struct mmapfs *fs, const struct mmapfs_ino *id);
 
 /* File `node` changed from outside (the watcher's hook, coherence.h):
- * pick up its size. */
+ * pick up its size, move its entries' times. */
 void mmapfs_node_changed(void *fs, uint32_t node);
+
+/* Bytes [off, off + len) of file `node` were written through the mount:
+ * the entries over them get the time of now (times.h).  Call before the
+ * aliases' attributes are dropped (mmapfs_co_write). */
+void mmapfs_entries_written(struct mmapfs *fs, uint32_t node, uint64_t off,
+			    uint64_t len);
 
 /* ops_tree.c */
 void mmapfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);

@@ -199,6 +199,7 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		fuse_reply_err(req, mmapfs_errno_lib(rc));
 		goto out;
 	}
+	mmapfs_entries_written(fs, id.node, eoff + (uint64_t)off, n);
 	mmapfs_co_write(&fs->co, &w);
 	fuse_reply_write(req, n);
 	mmapfs_test_write_delay();
@@ -264,6 +265,35 @@ void mmapfs_op_release(fuse_req_t req, fuse_ino_t ino,
 	(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | \
 	 FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)
 
+/*
+ * utimensat on an object: entries and chunks/ pages/ keep the
+ * modification time given (or now); the access time stays the backing
+ * file's.  0 or a positive errno.
+ */
+static int set_times(struct mmapfs *fs, const struct mmapfs_ino *id,
+		     uint64_t ino, const struct stat *attr, int to_set)
+{
+	struct timespec now, mtime;
+	struct stat cur;
+	int err;
+
+	if (fs->tree.nodes[id->node].type != MMAPFS_N_FILE ||
+	    id->kind == MMAPFS_K_NODE)
+		return mmapfs_errno(MMAPFS_E_METADATA, fs->ro);
+	if (fs->ro)
+		return mmapfs_errno(MMAPFS_E_WRITE_RO, fs->ro);
+	err = mmapfs_getattr(fs, id, false, &cur);
+	if (err != 0)
+		return err;
+	clock_gettime(CLOCK_REALTIME, &now);
+	mtime = to_set & FUSE_SET_ATTR_MTIME_NOW ? now
+		: to_set & FUSE_SET_ATTR_MTIME	 ? attr->st_mtim
+						 : cur.st_mtim;
+	if (mmapfs_times_set(&fs->times, id->node, ino, &mtime, &now) != 0)
+		return mmapfs_errno(MMAPFS_E_NO_MEMORY, fs->ro);
+	return 0;
+}
+
 void mmapfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
@@ -280,12 +310,23 @@ void mmapfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	}
 	/*
 	 * truncate(2) by path also asks for mtime "now": with a size, time
-	 * bits ride along and are ignored; alone (utimensat) they fail.
+	 * bits ride along (the zeroing moves the times itself).  Alone
+	 * (utimensat), they set the times of an entry or of chunks/ and
+	 * pages/ (times.h), as rsync -a does; other objects refuse.
 	 */
-	if ((to_set &
-	     (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) ||
-	    (!(to_set & FUSE_SET_ATTR_SIZE) && (to_set & TIME_BITS))) {
+	if (to_set &
+	    (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
 		mmapfs_reply_fail(req, MMAPFS_E_METADATA);
+		return;
+	}
+	if (!(to_set & FUSE_SET_ATTR_SIZE) && (to_set & TIME_BITS)) {
+		err = set_times(fs, &id, ino, attr, to_set);
+		if (err == 0)
+			err = mmapfs_getattr(fs, &id, false, &st);
+		if (err != 0)
+			fuse_reply_err(req, err);
+		else
+			fuse_reply_attr(req, &st, mmapfs_attr_timeout(fs, &id));
 		return;
 	}
 	/* Truncation zeroes (size 0) or does nothing (own size), and the

@@ -201,6 +201,7 @@ void mmapfs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 		fuse_reply_err(req, mmapfs_errno_lib(rc));
 		goto out;
 	}
+	mmapfs_entries_written(fs, id.node, eoff + o, n);
 	mmapfs_co_write(&fs->co, &w);
 	fuse_reply_err(req, 0);
 	mmapfs_co_write_end(&fs->co, &w);
@@ -274,6 +275,7 @@ int mmapfs_truncate_begin(struct mmapfs *fs, const struct mmapfs_ino *id,
 		err = mmapfs_errno_lib(rc);
 		goto out;
 	}
+	mmapfs_entries_written(fs, id->node, off, len);
 	mmapfs_co_write(&fs->co, &z->w);
 	if (!mmapfs_co_drop_own(&fs->co, id->node, ino, 0, len,
 				OWN_DROP_WAIT_MS))
