@@ -174,7 +174,13 @@ void mmapfs_times_get(struct mmapfs_times *t, uint32_t node, uint64_t ino,
 
 	pthread_mutex_lock(&t->lock);
 	f = file_of(t, node, b);
-	if (live) {
+	if (live ||
+	    (later(&b->st_mtim, &f->mtime) && later(&b->st_mtim, &f->latest))) {
+		/* Moved past the floor and past our last write: not ours
+		 * (the kernel dates our stores no later than the write that
+		 * made them), so a change from outside, wherever it is. */
+		if (!live)
+			f->gen++;
 		raise_to(&f->mtime, &b->st_mtim);
 		raise_to(&f->ctime, &b->st_ctim);
 	}

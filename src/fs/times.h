@@ -5,7 +5,9 @@
  * Each file has a floor: the backing file's times when the mount first
  * looked, raised to the backing file's times whenever a change from
  * outside is seen (the daemon cannot tell which bytes changed, so every
- * entry of the file moves).  An entry written through the mount gets the
+ * entry of the file moves): reported by inotify, or found when the
+ * backing file's mtime is later than both the floor and the last write
+ * through the mount (a store through another process's mapping).  An entry written through the mount gets the
  * time of that write, an entry whose times were set (utimensat, as
  * `rsync -a` does) keeps them until the next change.  What an object
  * shows: its own record when it has one and it was set since the last
