@@ -44,6 +44,13 @@ eq "after a write(2) from outside, rsync copies every chunk" "$(changed "$C" "$T
 check "backup after the outside change" rsync -a -@-1 "$C/" "$T/bk/"
 eq "and then nothing" "$(changed "$C" "$T/bk")" ""
 
+# A truncation by another process (here growing the file by one chunk):
+# every entry moves, and the new chunk appears.
+truncate -s $((9 * CH)) "$T/img"
+barrier "$M/img"
+eq "after a truncate(2) from outside, rsync copies every chunk" "$(changed "$C" "$T/bk")" "0 1 2 3 4 5 6 7 8 "
+check "backup after the truncation" rsync -a -@-1 "$C/" "$T/bk/"
+
 # Times set with utimensat are kept.
 touch -m -d '2005-05-05 05:05:05' "$C/3"
 eq "utimensat on an entry is kept" "$(stat -c %Y "$C/3")" "$(date -d '2005-05-05 05:05:05' +%s)"
@@ -74,7 +81,7 @@ with open(sys.argv[1], 'r+b') as f:
 " "$T/img" $((6 * CH + 9))
 sleep 1.2 # past the attribute timeout of cache=open (1 s): no assertion
 eq "after a store through another process's mapping (cache=open), rsync copies every chunk" \
-	"$(changed "$C" "$T/bk")" "0 1 2 3 4 5 6 7 "
+	"$(changed "$C" "$T/bk")" "0 1 2 3 4 5 6 7 8 "
 umount_fs "$M" "$PID"
 mount_fs "$M" -o chunk_size=64K "$T/img" || exit 1
 
