@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ino.h"
+
 #define FIRST_BUCKETS 16
 
 void mmapfs_cached_init(struct mmapfs_cached *s)
@@ -31,22 +33,13 @@ void mmapfs_cached_destroy(struct mmapfs_cached *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Inode numbers of one file differ in their high bits (ino.h): mix. */
-static size_t bucket_of(uint64_t ino, size_t nbuckets)
-{
-	ino ^= ino >> 33;
-	ino *= 0xff51afd7ed558ccdULL;
-	ino ^= ino >> 33;
-	return (size_t)(ino & (nbuckets - 1));
-}
-
 struct mmapfs_cached_rec *mmapfs_cached_find(const struct mmapfs_cached *s,
 					     uint64_t ino)
 {
 	if (s->nbuckets == 0)
 		return NULL;
 	for (struct mmapfs_cached_rec *r =
-		     s->buckets[bucket_of(ino, s->nbuckets)];
+		     s->buckets[mmapfs_ino_bucket(ino, s->nbuckets)];
 	     r != NULL; r = r->hnext)
 		if (r->ino == ino)
 			return r;
@@ -65,7 +58,7 @@ static int grow(struct mmapfs_cached *s)
 
 		while (r != NULL) {
 			struct mmapfs_cached_rec *next = r->hnext;
-			size_t k = bucket_of(r->ino, n);
+			size_t k = mmapfs_ino_bucket(r->ino, n);
 
 			r->hnext = b[k];
 			b[k] = r;
@@ -81,7 +74,7 @@ static int grow(struct mmapfs_cached *s)
 static void unhash(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
 {
 	struct mmapfs_cached_rec **pp =
-		&s->buckets[bucket_of(r->ino, s->nbuckets)];
+		&s->buckets[mmapfs_ino_bucket(r->ino, s->nbuckets)];
 
 	while (*pp != r)
 		pp = &(*pp)->hnext;
@@ -108,7 +101,7 @@ struct mmapfs_cached_rec *mmapfs_cached_add(struct mmapfs_cached *s,
 	r->off = off;
 	r->len = len;
 	r->stale = true;
-	k = bucket_of(ino, s->nbuckets);
+	k = mmapfs_ino_bucket(ino, s->nbuckets);
 	r->hnext = s->buckets[k];
 	s->buckets[k] = r;
 	s->count++;

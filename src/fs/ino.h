@@ -28,6 +28,7 @@
 #define MMAPFS_INO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum mmapfs_kind {
@@ -49,6 +50,17 @@ struct mmapfs_layout {
 	unsigned node_bits;
 	unsigned index_bits;
 };
+
+/* Bucket of inode number `ino` in a hash table of nbuckets (a power of
+ * two) buckets.  Inode numbers of one file differ in their high bits:
+ * they are mixed first (cached.c, times.c). */
+static inline size_t mmapfs_ino_bucket(uint64_t ino, size_t nbuckets)
+{
+	ino ^= ino >> 33;
+	ino *= 0xff51afd7ed558ccdULL;
+	ino ^= ino >> 33;
+	return (size_t)(ino & (nbuckets - 1));
+}
 
 /* Lay out numbers for nnodes (>= 1) nodes. */
 void mmapfs_layout_init(struct mmapfs_layout *l, uint32_t nnodes);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ino.h"
+
 #define FIRST_BUCKETS 64
 
 struct mmapfs_times_rec {
@@ -62,21 +64,12 @@ static void raise_to(struct timespec *v, const struct timespec *to)
 		*v = *to;
 }
 
-/* Inode numbers of one file differ in their high bits (ino.h): mix. */
-static size_t bucket_of(uint64_t ino, size_t nbuckets)
-{
-	ino ^= ino >> 33;
-	ino *= 0xff51afd7ed558ccdULL;
-	ino ^= ino >> 33;
-	return (size_t)(ino & (nbuckets - 1));
-}
-
 static struct mmapfs_times_rec *find(const struct mmapfs_times *t, uint64_t ino)
 {
 	if (t->nbuckets == 0)
 		return NULL;
 	for (struct mmapfs_times_rec *r =
-		     t->buckets[bucket_of(ino, t->nbuckets)];
+		     t->buckets[mmapfs_ino_bucket(ino, t->nbuckets)];
 	     r != NULL; r = r->next)
 		if (r->ino == ino)
 			return r;
@@ -108,7 +101,7 @@ static int grow(struct mmapfs_times *t)
 	for (size_t i = 0; i < t->nbuckets; i++) {
 		while (t->buckets[i] != NULL) {
 			struct mmapfs_times_rec *r = t->buckets[i];
-			size_t k = bucket_of(r->ino, n);
+			size_t k = mmapfs_ino_bucket(r->ino, n);
 
 			t->buckets[i] = r->next;
 			r->next = b[k];
@@ -158,7 +151,7 @@ static struct mmapfs_times_rec *get_rec(struct mmapfs_times *t, uint32_t node,
 		return NULL;
 	r->ino = ino;
 	r->node = node;
-	k = bucket_of(ino, t->nbuckets);
+	k = mmapfs_ino_bucket(ino, t->nbuckets);
 	r->next = t->buckets[k];
 	t->buckets[k] = r;
 	t->count++;
