@@ -50,6 +50,10 @@
  *                                       of BARRIER through the mount: an
  *                                       open descriptor and a mapping of
  *                                       ENTRY (starting at BOFF) see it
+ *   fsprobe mstore FILE OFF TEXT        store TEXT at OFF through a
+ *                                       shared mapping of FILE, msync (a
+ *                                       change that raises no inotify
+ *                                       event)
  *   fsprobe gen FILE SIZE [SEED]        write SIZE pseudo-random bytes,
  *                                       a function of SEED (default: of
  *                                       FILE's base name and SIZE)
@@ -1327,31 +1331,48 @@ static int cmd_truncdirty(int argc, char **argv)
 	return 0;
 }
 
+/* mstore FILE OFF TEXT: a store through a shared mapping, then msync. */
+static int cmd_mstore(int argc, char **argv)
+{
+	size_t len, off, plen;
+	uint8_t *map;
+	int fd;
+
+	if (argc != 3)
+		return fail("usage: mstore FILE OFF TEXT");
+	off = strtoul(argv[1], NULL, 10);
+	len = strlen(argv[2]);
+	plen = off + len;
+	fd = open(argv[0], O_RDWR);
+	if (fd < 0)
+		return fail("open %s: %s", argv[0], strerror(errno));
+	map = mmap(NULL, plen, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return fail("mmap %s: %s", argv[0], strerror(errno));
+	memcpy(map + off, argv[2], len);
+	if (msync(map, plen, MS_SYNC) != 0)
+		return fail("msync %s: %s", argv[0], strerror(errno));
+	munmap(map, plen);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{ "errno", cmd_errno },
-		{ "names", cmd_names },
-		{ "writeend", cmd_writeend },
-		{ "alias", cmd_alias },
-		{ "race", cmd_race },
-		{ "seekdir", cmd_seekdir },
-		{ "fill", cmd_fill },
-		{ "mmapwrite", cmd_mmapwrite },
-		{ "span", cmd_span },
-		{ "truncread", cmd_truncread },
-		{ "stress", cmd_stress },
-		{ "ownrace", cmd_ownrace },
-		{ "gen", cmd_gen },
-		{ "durable", cmd_durable },
-		{ "outside", cmd_outside },
-		{ "seek", cmd_seek },
-		{ "truncheld", cmd_truncheld },
-		{ "falloc", cmd_falloc },
-		{ "truncdirty", cmd_truncdirty },
+		{ "errno", cmd_errno },	      { "names", cmd_names },
+		{ "writeend", cmd_writeend }, { "alias", cmd_alias },
+		{ "race", cmd_race },	      { "seekdir", cmd_seekdir },
+		{ "fill", cmd_fill },	      { "mmapwrite", cmd_mmapwrite },
+		{ "span", cmd_span },	      { "truncread", cmd_truncread },
+		{ "stress", cmd_stress },     { "ownrace", cmd_ownrace },
+		{ "gen", cmd_gen },	      { "durable", cmd_durable },
+		{ "outside", cmd_outside },   { "mstore", cmd_mstore },
+		{ "seek", cmd_seek },	      { "truncheld", cmd_truncheld },
+		{ "falloc", cmd_falloc },     { "truncdirty", cmd_truncdirty },
 	};
 
 	if (argc < 2)

@@ -106,14 +106,7 @@ umount_fs "$M4" "$PID"
 # -o cache=open rereads at every open.
 mount_fs "$M4" -o chunk_size=64K,cache=open "$T/kc.bin" || exit 1
 cat "$K/chunks/3" >/dev/null
-python3 -c "
-import mmap, sys
-with open(sys.argv[1], 'r+b') as f:
-    m = mmap.mmap(f.fileno(), 0)
-    m[int(sys.argv[2]):int(sys.argv[2]) + 8] = b'MMAPSTOR'
-    m.flush()
-    m.close()
-" "$T/kc.bin" $((3 * CH + 5))
+"$FSPROBE" mstore "$T/kc.bin" $((3 * CH + 5)) MMAPSTOR || fail "store through a mapping"
 eq "cache=open: a store through another process's mapping is seen at the next open" \
 	"$(dd if="$K/chunks/3" bs=1 skip=5 count=8 status=none)" MMAPSTOR
 umount_fs "$M4" "$PID"
