@@ -183,6 +183,16 @@ void mmapfs_files_put(struct mmapfs_files *f, uint32_t node)
 	pthread_mutex_unlock(&f->lock);
 }
 
+/* Never evict s's mapping from now on (mapped or about to be, under the
+ * lock); true the first time. */
+static bool keep_locked(struct mmapfs_files *f, struct mmapfs_fstate *s)
+{
+	if (atomic_exchange(&s->kept, true))
+		return false;
+	f->nkept++;
+	return true;
+}
+
 void mmapfs_files_written(struct mmapfs_files *f, uint32_t node)
 {
 	struct mmapfs_fstate *s = &f->st[node];
@@ -190,7 +200,7 @@ void mmapfs_files_written(struct mmapfs_files *f, uint32_t node)
 	if (f->mode != MMAPIO_COW || atomic_load(&s->kept))
 		return;
 	pthread_mutex_lock(&f->lock);
-	if (!atomic_exchange(&s->kept, true) && ++f->nkept == f->cap)
+	if (keep_locked(f, s) && f->nkept == f->cap)
 		log_info("%u files written on a copy-on-write mount: each "
 			 "keeps its mapping and descriptor until unmount",
 			 f->nkept);
@@ -217,23 +227,26 @@ uint64_t mmapfs_files_refresh(struct mmapfs_files *f, uint32_t node,
 }
 
 /* Say once that a mapped file was removed, renamed or replaced: it keeps
- * being served from the mapping, like an open descriptor. */
-static void check_gone(struct mmapfs_fstate *s, const char *path,
+ * being served from the mapping, like an open descriptor.  True when it
+ * was found gone now. */
+static bool check_gone(struct mmapfs_fstate *s, const char *path,
 		       const struct stat *mapped)
 {
 	const char *what = NULL;
 	struct stat now;
 
 	if (atomic_load(&s->gone_logged))
-		return;
+		return false;
 	if (mapped->st_nlink == 0)
 		what = "was removed";
 	else if (stat(path, &now) != 0)
 		what = "was renamed or removed";
 	else if (now.st_ino != mapped->st_ino || now.st_dev != mapped->st_dev)
 		what = "was replaced";
-	if (what != NULL && !atomic_exchange(&s->gone_logged, true))
-		log_warn("%s %s; serving the data still mapped", path, what);
+	if (what == NULL || atomic_exchange(&s->gone_logged, true))
+		return false;
+	log_warn("%s %s; serving the data still mapped", path, what);
+	return true;
 }
 
 int mmapfs_files_stat(struct mmapfs_files *f, uint32_t node, struct stat *st)
@@ -250,8 +263,14 @@ int mmapfs_files_stat(struct mmapfs_files *f, uint32_t node, struct stat *st)
 	pthread_mutex_unlock(&f->lock);
 	if (!mapped && stat(path, st) != 0)
 		rc = -errno;
-	if (mapped && rc == 0)
-		check_gone(s, path, st);
+	/* Gone: its mapping is all there is of it (reopening the name
+	 * would give another file, or none), so it is never evicted. */
+	if (mapped && rc == 0 && check_gone(s, path, st)) {
+		pthread_mutex_lock(&f->lock);
+		if (s->mf != NULL)
+			keep_locked(f, s);
+		pthread_mutex_unlock(&f->lock);
+	}
 	return rc;
 }
 

@@ -7,8 +7,12 @@
  * entry from open() to release().  When more than `cap` files are mapped,
  * the least recently used unreferenced ones are closed (which flushes
  * them), so a source directory of 10,000 files never holds 10,000
- * descriptors.  A referenced file is never closed, which is also how an
- * open entry keeps serving a backing file that was removed or renamed.
+ * descriptors.  A referenced file is never closed.  Entries are opened
+ * by the kernel without a request (cache=keep), so nothing holds a
+ * reference between requests: a file found removed, renamed or replaced
+ * (mmapfs_files_stat(); the watcher looks when inotify reports a rename
+ * or a removal) is kept mapped until unmount instead, and keeps being
+ * served from its mapping, as an open descriptor would be.
  *
  * On a copy-on-write mount a file's changes live only in its private
  * mapping: closing it would lose them.  A COW file written through the
@@ -42,7 +46,8 @@ struct mmapfs_files {
 	mmapio_flush_policy flush;
 	unsigned cap;
 	unsigned nmapped;
-	unsigned nkept; /* mapped COW files holding changes: never closed */
+	unsigned nkept; /* never closed: COW files holding changes, and
+			   files removed, renamed or replaced */
 	uint32_t lru_head, lru_tail;
 };
 
