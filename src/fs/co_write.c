@@ -638,12 +638,10 @@ static void depart_locked(struct mmapfs_co_node *n, struct mmapfs_co_write *w)
 
 /* The kernel's write-through puts the written bytes into the entry's own
  * pages before it sends the WRITE (rule 1). */
-static void co_touch_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
-			 uint64_t ino)
+static void co_touch_own(struct mmapfs_co_node *n, uint64_t ino)
 {
 	struct mmapfs_cached_rec *r;
 
-	(void)c;
 	co_lock(&n->lock, CO_NODE);
 	r = mmapfs_cached_find(&n->set, ino);
 	if (r != NULL) {
@@ -659,7 +657,7 @@ void mmapfs_co_write_arrive(struct mmapfs_co *c, struct mmapfs_co_write *w)
 
 	w->arrived = false;
 	w->late = false;
-	co_touch_own(c, n, w->ino);
+	co_touch_own(n, w->ino);
 	if (!c->sync || w->writeback || w->len == 0)
 		return; /* no drop_own for it */
 	w->last_page = round_down(w->off + w->len - 1 - w->entry_off, c->page);

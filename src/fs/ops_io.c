@@ -286,9 +286,12 @@ static int set_times(struct mmapfs *fs, const struct mmapfs_ino *id,
 	if (err != 0)
 		return err;
 	clock_gettime(CLOCK_REALTIME, &now);
-	mtime = to_set & FUSE_SET_ATTR_MTIME_NOW ? now
-		: to_set & FUSE_SET_ATTR_MTIME	 ? attr->st_mtim
-						 : cur.st_mtim;
+	if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+		mtime = now;
+	else if (to_set & FUSE_SET_ATTR_MTIME)
+		mtime = attr->st_mtim;
+	else
+		mtime = cur.st_mtim; /* the access time alone: kept as is */
 	if (mmapfs_times_set(&fs->times, id->node, ino, &mtime, &now) != 0)
 		return mmapfs_errno(MMAPFS_E_NO_MEMORY, fs->ro);
 	return 0;
