@@ -116,6 +116,13 @@ bool co_drop_pages(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		   uint64_t off, uint64_t len, bool gated);
 /* co_write.c: drop the pages of a held alias (rule 2), and clear what
  * the drop proves gone (rules 1 and 8). */
+/* coherence.c: the records of file `node` that pick() takes, under the
+ * node's lock, as targets it fills; *n of them, to free().  NULL when
+ * none, or out of memory (logged: the entries of `what` stay cached). */
+struct co_target *co_select(struct mmapfs_co *c, uint32_t node,
+			    bool (*pick)(struct mmapfs_cached_rec *r,
+					 struct co_target *t, void *arg),
+			    void *arg, size_t *n, const char *what);
 void co_drop_alias(struct mmapfs_co *c, struct mmapfs_co_node *n, uint32_t node,
 		   const struct co_target *t);
 /* co_queue.c: the helper thread, and the jobs it runs (rules 5 and 6). */

@@ -157,41 +157,34 @@ void mmapfs_co_queue_entry(struct mmapfs_co *c, uint64_t parent,
 struct co_gone {
 	const struct mmapfs_layout *layout;
 	uint64_t chunks, pages; /* first index gone, per view */
-	uint64_t *ino;
-	size_t n, max;
 };
 
-static void collect_gone(struct mmapfs_cached_rec *r, void *arg)
+static bool pick_gone(struct mmapfs_cached_rec *r, struct co_target *t,
+		      void *arg)
 {
-	struct co_gone *g = arg;
+	const struct co_gone *g = arg;
 	struct mmapfs_ino id;
 
-	if (g->n == g->max || mmapfs_ino_decode(g->layout, r->ino, &id) != 0)
-		return;
-	if (id.index >= (id.kind == MMAPFS_K_CHUNK ? g->chunks : g->pages))
-		g->ino[g->n++] = r->ino;
+	if (mmapfs_ino_decode(g->layout, r->ino, &id) != 0 ||
+	    id.index < (id.kind == MMAPFS_K_CHUNK ? g->chunks : g->pages))
+		return false;
+	*t = (struct co_target){ .ino = r->ino };
+	return true;
 }
 
 void mmapfs_co_vanished(struct mmapfs_co *c, uint32_t node, uint64_t chunks,
 			uint64_t pages)
 {
-	struct mmapfs_co_node *n = &c->nodes[node];
-	struct co_gone g = { c->layout, chunks, pages, NULL, 0, 0 };
+	struct co_gone g = { c->layout, chunks, pages };
 	char name[MMAPFS_NAME_MAX];
+	struct co_target *t;
+	size_t nt;
 
-	co_lock(&n->lock, CO_NODE);
-	g.max = n->set.count;
-	g.ino = g.max > 0 ? malloc(g.max * sizeof(*g.ino)) : NULL;
-	if (g.ino != NULL)
-		mmapfs_cached_foreach(&n->set, collect_gone, &g);
-	co_unlock(&n->lock, CO_NODE);
-	if (g.max > 0 && g.ino == NULL)
-		log_err("out of memory: vanished names of %s stay cached",
-			c->tree->nodes[node].path);
-	for (size_t i = 0; i < g.n; i++) {
+	t = co_select(c, node, pick_gone, &g, &nt, "vanished names");
+	for (size_t i = 0; i < nt; i++) {
 		struct mmapfs_ino id;
 
-		if (mmapfs_ino_decode(c->layout, g.ino[i], &id) != 0)
+		if (mmapfs_ino_decode(c->layout, t[i].ino, &id) != 0)
 			continue;
 		mmapfs_format_index(id.index, name);
 		id.kind = id.kind == MMAPFS_K_CHUNK ? MMAPFS_K_CHUNKS
@@ -200,5 +193,5 @@ void mmapfs_co_vanished(struct mmapfs_co *c, uint32_t node, uint64_t chunks,
 		mmapfs_co_queue_entry(c, mmapfs_ino_encode(c->layout, &id),
 				      name);
 	}
-	free(g.ino);
+	free(t);
 }

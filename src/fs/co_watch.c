@@ -170,23 +170,19 @@ bool mmapfs_co_watched(struct mmapfs_co *c, uint32_t node)
 	return atomic_load(&c->nodes[node].watch) == 1;
 }
 
-/* What an outside change must reach: the entries the kernel holds. */
-struct co_held {
-	struct co_target *t;
-	size_t n, max;
-};
-
-static void collect_held(struct mmapfs_cached_rec *r, void *arg)
+/* What an outside change must reach: the entries the kernel holds that
+ * have something of theirs cached. */
+static bool pick_held(struct mmapfs_cached_rec *r, struct co_target *t,
+		      void *arg)
 {
-	struct co_held *h = arg;
-
-	if (h->n == h->max || (r->nlookup == 0 && r->opens == 0) ||
-	    (!r->pages && !r->attrs))
-		return; /* nothing of it cached */
-	h->t[h->n++] = (struct co_target){ .ino = r->ino,
-					   .len = r->len,
-					   .attr_only = !r->pages };
+	(void)arg;
+	if ((r->nlookup == 0 && r->opens == 0) || (!r->pages && !r->attrs))
+		return false; /* nothing of it cached */
+	*t = (struct co_target){ .ino = r->ino,
+				 .len = r->len,
+				 .attr_only = !r->pages };
 	r->attrs = false;
+	return true;
 }
 
 /*
@@ -199,26 +195,19 @@ static void collect_held(struct mmapfs_cached_rec *r, void *arg)
 static void node_changed(struct mmapfs_co *c, uint32_t node)
 {
 	struct mmapfs_co_node *n = &c->nodes[node];
-	struct co_held h = { 0 };
+	struct co_target *t;
+	size_t nt;
 
 	if (c->on_change != NULL)
 		c->on_change(c->on_change_arg, node);
-	co_lock(&n->lock, CO_NODE);
-	h.max = n->set.count;
-	h.t = h.max > 0 ? malloc(h.max * sizeof(*h.t)) : NULL;
-	if (h.t != NULL)
-		mmapfs_cached_foreach(&n->set, collect_held, &h);
-	co_unlock(&n->lock, CO_NODE);
-	if (h.max > 0 && h.t == NULL)
-		log_err("out of memory: entries of %s may stay stale",
-			c->tree->nodes[node].path);
-	for (size_t i = 0; i < h.n; i++) {
-		if (h.t[i].attr_only)
-			mmapfs_co_inval_attr(c, h.t[i].ino);
+	t = co_select(c, node, pick_held, NULL, &nt, "entries");
+	for (size_t i = 0; i < nt; i++) {
+		if (t[i].attr_only)
+			mmapfs_co_inval_attr(c, t[i].ino);
 		else
-			co_drop_alias(c, n, node, &h.t[i]);
+			co_drop_alias(c, n, node, &t[i]);
 	}
-	free(h.t);
+	free(t);
 }
 
 /* The watcher: applies outside changes as inotify reports them (rule 7),

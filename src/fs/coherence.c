@@ -609,3 +609,39 @@ bool mmapfs_co_attrs_current(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	co_unlock(&n->lock, CO_NODE);
 	return current;
 }
+
+struct co_selection {
+	bool (*pick)(struct mmapfs_cached_rec *, struct co_target *, void *);
+	void *arg;
+	struct co_target *t;
+	size_t n, max;
+};
+
+static void select_one(struct mmapfs_cached_rec *r, void *arg)
+{
+	struct co_selection *sel = arg;
+
+	if (sel->n < sel->max && sel->pick(r, &sel->t[sel->n], sel->arg))
+		sel->n++;
+}
+
+struct co_target *co_select(struct mmapfs_co *c, uint32_t node,
+			    bool (*pick)(struct mmapfs_cached_rec *r,
+					 struct co_target *t, void *arg),
+			    void *arg, size_t *n, const char *what)
+{
+	struct mmapfs_co_node *nd = &c->nodes[node];
+	struct co_selection sel = { pick, arg, NULL, 0, 0 };
+
+	co_lock(&nd->lock, CO_NODE);
+	sel.max = nd->set.count;
+	sel.t = sel.max > 0 ? malloc(sel.max * sizeof(*sel.t)) : NULL;
+	if (sel.t != NULL)
+		mmapfs_cached_foreach(&nd->set, select_one, &sel);
+	co_unlock(&nd->lock, CO_NODE);
+	if (sel.max > 0 && sel.t == NULL)
+		log_err("out of memory: %s of %s stay cached", what,
+			c->tree->nodes[node].path);
+	*n = sel.n;
+	return sel.t;
+}
