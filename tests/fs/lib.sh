@@ -170,6 +170,15 @@ gen() {
 	"$FSPROBE" gen "$@" || exit 1
 }
 
+# gen_many DIR COUNT SIZE: files DIR/f000 .. of SIZE bytes each (gen), for
+# tests that need more files in use than the daemon keeps mapped.
+gen_many() {
+	mkdir -p "$1"
+	for i in $(seq -f '%03g' 0 $(($2 - 1))); do
+		gen "$1/f$i" "$3"
+	done
+}
+
 PAGE=$(getconf PAGESIZE)
 SETSID=$(command -v setsid || true)
 

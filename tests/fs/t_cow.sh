@@ -6,10 +6,7 @@
 
 NFILES=300
 S="$T/src"
-mkdir -p "$S"
-for i in $(seq -f '%03g' 0 $((NFILES - 1))); do
-	gen "$S/f$i" $((2 * PAGE))
-done
+gen_many "$S" "$NFILES" $((2 * PAGE))
 sum0=$(sha256sum <"$S/f000")
 sum150=$(sha256sum <"$S/f150")
 M="$T/mnt"

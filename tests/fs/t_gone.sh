@@ -7,10 +7,7 @@
 
 NFILES=300
 S="$T/src"
-mkdir -p "$S"
-for i in $(seq -f '%03g' 0 $((NFILES - 1))); do
-	gen "$S/f$i" $((2 * PAGE))
-done
+gen_many "$S" "$NFILES" $((2 * PAGE))
 cp "$S/f000" "$T/orig"
 M="$T/mnt"
 mount_fs "$M" "$S" || exit 1
