@@ -75,13 +75,10 @@ static void carry_times(struct mmapfs *fs)
 		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT } };
 		struct stat b;
 
-		if (n->type != MMAPFS_N_FILE ||
-		    !mmapfs_times_latest(&fs->times, i, &ts[1]) ||
-		    stat(n->path, &b) != 0 || !S_ISREG(b.st_mode))
+		if (n->type != MMAPFS_N_FILE || stat(n->path, &b) != 0 ||
+		    !S_ISREG(b.st_mode))
 			continue;
-		if (ts[1].tv_sec > b.st_mtim.tv_sec ||
-		    (ts[1].tv_sec == b.st_mtim.tv_sec &&
-		     ts[1].tv_nsec > b.st_mtim.tv_nsec))
+		if (mmapfs_times_ahead(&fs->times, i, &b.st_mtim, &ts[1]))
 			if (utimensat(AT_FDCWD, n->path, ts, 0) != 0)
 				log_debug("times of %s: %s", n->path,
 					  strerror(errno));

@@ -252,14 +252,11 @@ void mmapfs_times_outside(struct mmapfs_times *t, uint32_t node,
 	pthread_mutex_unlock(&t->lock);
 }
 
-bool mmapfs_times_latest(struct mmapfs_times *t, uint32_t node,
-			 struct timespec *latest)
+bool mmapfs_times_ahead(struct mmapfs_times *t, uint32_t node,
+			const struct timespec *mtime, struct timespec *latest)
 {
-	bool any;
-
 	pthread_mutex_lock(&t->lock);
 	*latest = t->files[node].latest;
-	any = latest->tv_sec != 0 || latest->tv_nsec != 0;
 	pthread_mutex_unlock(&t->lock);
-	return any;
+	return later(latest, mtime);
 }

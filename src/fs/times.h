@@ -81,8 +81,9 @@ int mmapfs_times_set(struct mmapfs_times *t, uint32_t node, uint64_t ino,
 void mmapfs_times_outside(struct mmapfs_times *t, uint32_t node,
 			  const struct stat *b);
 
-/* The last write through the mount to file `node`; false when none. */
-bool mmapfs_times_latest(struct mmapfs_times *t, uint32_t node,
-			 struct timespec *latest);
+/* Whether the last write through the mount to file `node` is later than
+ * `mtime` (the backing file's), and when it was (*latest). */
+bool mmapfs_times_ahead(struct mmapfs_times *t, uint32_t node,
+			const struct timespec *mtime, struct timespec *latest);
 
 #endif /* MMAPFS_TIMES_H */

@@ -51,7 +51,7 @@ static void floor_from_backing(void **state)
 
 	assert_int_equal(mmapfs_times_init(&t, 2, 16), 0);
 	assert_int_equal(mtime_of(&t, 1, 7, &b, false), 100);
-	assert_false(mmapfs_times_latest(&t, 1, &latest));
+	assert_false(mmapfs_times_ahead(&t, 1, &b.st_mtim, &latest));
 	/* Kept, not live: our own write moved the backing file, and only
 	 * the entry it touched moves. */
 	mmapfs_times_written(&t, 1, &ino, 1, &now);
@@ -74,8 +74,10 @@ static void writes_move_only_the_entries_named(void **state)
 	assert_int_equal(mtime_of(&t, 1, 7, &b, false), 150);
 	assert_int_equal(mtime_of(&t, 1, 9, &b, false), 150);
 	assert_int_equal(mtime_of(&t, 1, 8, &b, false), 100);
-	assert_true(mmapfs_times_latest(&t, 1, &latest));
+	assert_true(mmapfs_times_ahead(&t, 1, &b.st_mtim, &latest));
 	assert_int_equal(latest.tv_sec, 150);
+	now = latest; /* not later than itself */
+	assert_false(mmapfs_times_ahead(&t, 1, &now, &latest));
 	now = at(160);
 	mmapfs_times_all_written(&t, 1, &now);
 	assert_int_equal(mtime_of(&t, 1, 8, &b, false), 160);
