@@ -132,6 +132,10 @@ void co_enqueue_drop(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 void *co_helper_main(void *arg);
 void co_free_queue(struct mmapfs_co *c);
 void co_join_or_cancel(struct mmapfs_co *c, pthread_t t, const char *what);
+/* A conflict thread ends (its last touch of c); mmapfs_co_stop() waits
+ * for them all, true when none runs any more. */
+void co_conflict_end(struct mmapfs_co *c);
+bool co_wait_conflicts(struct mmapfs_co *c);
 /* co_watch.c: outside changes (rule 7). */
 void co_watch_node(struct mmapfs_co *c, uint32_t node);
 void co_watch_drain(struct mmapfs_co *c);

@@ -47,36 +47,84 @@ void *co_helper_main(void *arg)
 }
 
 /*
- * Join `t` at shutdown.  It may wait in the kernel for a page that a READ
- * holds locked, a READ nobody will answer any more (the loop has ended),
- * while holding the connection's killsb for reading
+ * At shutdown a thread of the module may wait in the kernel for a page
+ * that a READ holds locked, a READ nobody will answer any more (the loop
+ * has ended), while holding the connection's killsb for reading
  * (fuse_notify_inval_inode()): then the unmount would wait for it too
- * (fuse_mount_remove() takes killsb for writing).  After STUCK_JOIN_S the
- * daemon aborts its own connection (c->abort, through fusectl's
+ * (fuse_mount_remove() takes killsb for writing).  After bounds.join_ms
+ * the daemon aborts its own connection (c->abort, through fusectl's
  * /sys/fs/fuse/connections), which fails the pending requests and so
- * releases their pages, and joins it then.  Where that cannot be done (no
- * fusectl mounted) the thread is cancelled, as a last resort.
+ * releases their pages.  True when it did; once.
  */
-#define STUCK_JOIN_S 2
+static bool co_abort_once(struct mmapfs_co *c, const char *what)
+{
+	log_warn("%s waits for a request at shutdown: aborting the "
+		 "connection",
+		 what);
+	if (c->abort == NULL || !c->abort(c->abort_arg))
+		return false;
+	c->abort = NULL;
+	return true;
+}
+
+/* Join `t` at shutdown; abort the connection if it is stuck, and where
+ * that cannot be done (no fusectl mounted) cancel it, as a last resort. */
 void co_join_or_cancel(struct mmapfs_co *c, pthread_t t, const char *what)
 {
 	struct timespec deadline;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += STUCK_JOIN_S;
+	deadline_in(CLOCK_REALTIME, c->bounds.join_ms, &deadline);
 	if (pthread_timedjoin_np(t, NULL, &deadline) == 0)
 		return;
-	log_warn("%s waits for a request at shutdown: aborting the "
-		 "connection",
-		 what);
-	if (c->abort != NULL && c->abort(c->abort_arg)) {
-		c->abort = NULL; /* once */
+	if (co_abort_once(c, what)) {
 		pthread_join(t, NULL);
 		return;
 	}
 	log_warn("%s stuck at shutdown: cancelled", what);
 	pthread_cancel(t);
 	pthread_join(t, NULL);
+}
+
+void co_conflict_end(struct mmapfs_co *c)
+{
+	co_lock(&c->qlock, CO_LEAF);
+	if (atomic_fetch_sub(&c->nconflicts, 1) == 1)
+		pthread_cond_broadcast(&c->qcond);
+	co_unlock(&c->qlock, CO_LEAF);
+}
+
+/*
+ * Wait for the conflict threads (rule 4) at shutdown: they end once the
+ * unmount released every page, or the abort failed what they wait for.
+ * They are detached and use the module: false when some may still run
+ * (no abort possible), so that it must not be freed.
+ */
+bool co_wait_conflicts(struct mmapfs_co *c)
+{
+	struct timespec deadline;
+	bool aborted = false;
+
+	deadline_in(CLOCK_REALTIME, c->bounds.join_ms, &deadline);
+	co_lock(&c->qlock, CO_LEAF);
+	while (atomic_load(&c->nconflicts) > 0) {
+		if (aborted) {
+			pthread_cond_wait(&c->qcond, &c->qlock);
+			continue;
+		}
+		if (pthread_cond_timedwait(&c->qcond, &c->qlock, &deadline) !=
+		    ETIMEDOUT)
+			continue;
+		co_unlock(&c->qlock, CO_LEAF);
+		aborted = co_abort_once(c, "an invalidation thread");
+		co_lock(&c->qlock, CO_LEAF);
+		if (!aborted)
+			break;
+	}
+	aborted = atomic_load(&c->nconflicts) == 0;
+	co_unlock(&c->qlock, CO_LEAF);
+	if (!aborted)
+		log_warn("invalidation threads still running at shutdown");
+	return aborted;
 }
 
 void co_free_queue(struct mmapfs_co *c)

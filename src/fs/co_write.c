@@ -8,18 +8,11 @@
 
 #include <fuse_lowlevel.h> /* fuse_buf_copy() */
 
-/* How long a write waits for a drop that may be stuck behind a
- * concurrent write's locked pages (rule 4). */
-#define CONFLICT_STUCK_MS 20 /* the other write waits for us this long */
-#define CONFLICT_MAX_MS 5000 /* safety net */
-#define CONFLICT_SLICE_MS 2
 /* At most this many threads for one conflicting drop. */
 #define CONFLICT_THREADS 16
-/* How long a write waits for the kernel to show it a page (rule 8). */
-#define LOOK_WAIT_MS 1000
-/* How long a write keeps looking at a page of its own entry that the
- * kernel does not show, for a reader to mark it uptodate (rule 8). */
-#define SLOW_READER_US 1600
+/* A conflict wait looks at the cycle condition this often per
+ * bounds.cycle_ms (rule 4). */
+#define CYCLE_CHECKS 10
 /* Targets of a write planned without allocating. */
 #define STACK_TARGETS 32
 
@@ -210,8 +203,8 @@ static void *conflict_main(void *arg)
 	cf->done = true;
 	pthread_cond_signal(&cf->wait->cond);
 	co_unlock(&cf->wait->lock, CO_LEAF);
-	wait_put(cf->wait);		     /* may free cf */
-	atomic_fetch_sub(&c->nconflicts, 1); /* last touch of c */
+	wait_put(cf->wait); /* may free cf */
+	co_conflict_end(c); /* last touch of c */
 	return NULL;
 }
 
@@ -247,7 +240,7 @@ static int conflict_start(struct mmapfs_co *c, struct co_wait *w, uint32_t node,
 	pthread_attr_destroy(&attr);
 	if (rc == 0)
 		return 0;
-	atomic_fetch_sub(&c->nconflicts, 1);
+	co_conflict_end(c);
 	co_lock(&w->lock, CO_LEAF);
 	w->pending--;
 	w->refs--;
@@ -322,32 +315,37 @@ static bool wait_drops(struct co_wait *w, long ms)
 }
 
 /*
- * Wait for the conflicting invalidations.  Give up only when a write we
- * conflict with has been waiting for our own inode for CONFLICT_STUCK_MS
- * (a cycle, rule 4), or after CONFLICT_MAX_MS whatever happens.
+ * Wait for the conflicting invalidations.  Give up only when every drop
+ * still pending is of an inode whose write has been blocked on our own
+ * inode for bounds.cycle_ms (a cycle, rule 4), or after
+ * bounds.conflict_max_ms whatever happens.
  */
 static void conflict_wait(const struct mmapfs_co *c, struct co_wait *w,
 			  struct mmapfs_co_node *n, struct mmapfs_co_write *me)
 {
-	unsigned stuck = 0, total = 0;
+	long slice = c->bounds.cycle_ms / CYCLE_CHECKS;
+	long stuck = 0, total = 0;
 	bool done = false;
 
+	if (slice < 1)
+		slice = 1;
 	co_lock(&n->lock, CO_NODE);
 	me->waiting = true;
 	co_unlock(&n->lock, CO_NODE);
-	while (!done && stuck < CONFLICT_STUCK_MS && total < CONFLICT_MAX_MS) {
-		done = wait_drops(w, CONFLICT_SLICE_MS);
-		total += CONFLICT_SLICE_MS;
+	while (!done && stuck < c->bounds.cycle_ms &&
+	       total < c->bounds.conflict_max_ms) {
+		done = wait_drops(w, slice);
+		total += slice;
 		if (!done && cycle_suspected(n, me, w))
-			stuck += CONFLICT_SLICE_MS;
+			stuck += slice;
 		else
 			stuck = 0;
 	}
 	co_lock(&n->lock, CO_NODE);
 	me->waiting = false;
 	co_unlock(&n->lock, CO_NODE);
-	if (!done && total >= CONFLICT_MAX_MS)
-		log_warn("invalidation of an alias still blocked after %u ms",
+	if (!done && stuck < c->bounds.cycle_ms)
+		log_warn("invalidation of an alias still blocked after %ld ms",
 			 total);
 }
 
@@ -474,7 +472,7 @@ static enum look_result look(struct mmapfs_co *c, uint64_t ino, uint64_t off,
 	co_unlock(&c->llock, CO_LEAF);
 	rc = c->kernel.retrieve(c->kernel.k, ino, len, (int64_t)off,
 				(void *)(uintptr_t)l.id);
-	deadline_in(CLOCK_MONOTONIC, LOOK_WAIT_MS, &deadline);
+	deadline_in(CLOCK_MONOTONIC, c->bounds.look_ms, &deadline);
 	co_lock(&c->llock, CO_LEAF);
 	if (rc == -ENOENT) { /* the kernel has no such inode cached */
 		l.answered = true;
@@ -534,9 +532,9 @@ void mmapfs_co_retrieved(struct mmapfs_co *c, void *cookie,
 
 /*
  * Look at a page that the kernel did not show, again, for up to about
- * SLOW_READER_US: a reader that was answered before the write arrived
- * may still have to mark it uptodate (rule 8).  Stops at the first
- * answer other than LOOK_ABSENT.
+ * bounds.slow_reader_us: a reader that was answered before the write
+ * arrived may still have to mark it uptodate (rule 8).  Stops at the
+ * first answer other than LOOK_ABSENT.
  */
 static enum look_result look_while_absent(struct mmapfs_co *c, uint64_t ino,
 					  uint64_t off, const void *want,
@@ -544,7 +542,8 @@ static enum look_result look_while_absent(struct mmapfs_co *c, uint64_t ino,
 {
 	enum look_result res = LOOK_ABSENT;
 
-	for (long us = 50; us <= SLOW_READER_US / 2 && res == LOOK_ABSENT;
+	for (long us = 50;
+	     us <= c->bounds.slow_reader_us / 2 && res == LOOK_ABSENT;
 	     us *= 2) {
 		struct timespec t = { .tv_nsec = us * 1000L };
 
@@ -740,7 +739,7 @@ void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w)
  * the shutdown), and the caller waits for it only so long.
  */
 bool mmapfs_co_drop_own(struct mmapfs_co *c, uint32_t node, uint64_t ino,
-			uint64_t off, uint64_t len, long wait_ms)
+			uint64_t off, uint64_t len)
 {
 	struct co_target t = { .ino = ino, .off = off, .len = len };
 	struct co_wait *w = NULL;
@@ -756,7 +755,7 @@ bool mmapfs_co_drop_own(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		co_enqueue_drop(c, node, ino, off, len); /* -s: rule 5 */
 		return false;
 	}
-	done = wait_drops(w, wait_ms);
+	done = wait_drops(w, c->bounds.own_drop_ms);
 	wait_put(w);
 	if (!done) {
 		/* cache=open: dropped whole at its next open, whatever

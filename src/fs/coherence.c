@@ -76,14 +76,18 @@
  *     second sees the first, drops the first one's inode page by page,
  *     each page on its own thread, and waits for them.  It stops waiting
  *     only when the first write has been blocked dropping the second
- *     one's inode (or in a conflict wait of its own) for
- *     CONFLICT_STUCK_MS: a cycle.  Then the pages still pending are, as
- *     a rule, locked by that write, so not uptodate, and read again after
- *     its reply; one locked by a READ instead may become uptodate with
- *     old bytes before the pending drop takes it, which rules 1 and 8
- *     clear.  (Page by page because the
- *     kernel drops a range in order and would stop at the first locked
- *     page, leaving the uptodate pages behind it stale.)  A write leaves
+ *     one's inode (or in a conflict wait of its own) for bounds.cycle_ms:
+ *     a cycle.  (The daemon cannot see page locks; a cycle, once there,
+ *     lasts until one of the two replies, while a drop blocked by a READ
+ *     ends when a worker answers it, in well under a millisecond.  A
+ *     drop that never ends without a cycle, because every worker waits,
+ *     is given up on after bounds.conflict_max_ms.)  Then the pages still
+ *     pending are, as a rule, locked by that write, so not uptodate, and
+ *     read again after its reply; one locked by a READ instead may become
+ *     uptodate with old bytes before the pending drop takes it, which
+ *     rules 1 and 8 clear.  (Page by page because the kernel drops a
+ *     range in order and would stop at the first locked page, leaving
+ *     the uptodate pages behind it stale.)  A write leaves
  *     the list before its reply, so the writer's *next* write is never
  *     taken for a concurrent one.
  *
@@ -127,8 +131,12 @@
  *     renamed is watched again by name at the next lookup.
  *
  *  8. Two drops of overlapping pages of one inode do not run at once:
- *     each passes the file's gate, waiting up to GATE_WAIT_MS for an
- *     earlier one (then it goes ahead, so that no cycle hangs on it).
+ *     each passes the file's gate, waiting for an earlier
+ *     one to end.  That wait needs no bound: a drop in the gate waits
+ *     only for page locks, and a write that holds one and waits, through
+ *     its own drops, for the write at the gate is a conflict that rule 4
+ *     ends (the write at the gate counts as blocked on the inode it
+ *     drops).
  *     The drops of a conflict (rule 4) bypass the gate: waiting there,
  *     they would look blocked by the other write's pages when they have
  *     not started, and be given up on (measured: stale reads).
@@ -166,7 +174,7 @@
  *     before it was sent and would have waited for that READ's), so the
  *     page is dropped before the reply (waiting for the reader only).
  *     Without such a READ the page is looked at again for up to
- *     SLOW_READER_US, for a reader answered earlier that has yet to mark
+ *     bounds.slow_reader_us, for a reader answered earlier that has yet to mark
  *     it; still not shown, it stays.  It is never dropped with a wait
  *     that could meet the write's own lock, not even on a thread of its
  *     own: a daemon killed then could never exit, that thread stuck on
@@ -199,9 +207,6 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 
-/* How long a drop waits for an overlapping one of the same inode. */
-#define GATE_WAIT_MS 50
-
 #ifndef NDEBUG
 /* The levels of the locks this thread holds (co_lock). */
 static _Thread_local unsigned held_levels;
@@ -232,6 +237,12 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 	pthread_condattr_t mono;
 
 	memset(c, 0, sizeof(*c));
+	c->bounds = (struct mmapfs_co_bounds){ .cycle_ms = 20,
+					       .conflict_max_ms = 5000,
+					       .look_ms = 1000,
+					       .slow_reader_us = 1600,
+					       .own_drop_ms = 500,
+					       .join_ms = 2000 };
 	c->inotify_fd = -1;
 	c->wake_fd = -1;
 	c->nodes = calloc(tree->nnodes, sizeof(*c->nodes));
@@ -285,12 +296,15 @@ void mmapfs_co_set_session(struct mmapfs_co *c, struct fuse_session *se)
 	mmapfs_notify_fuse(&c->kernel, se);
 }
 
-/* Wait (bounded) for overlapping drops of the same inode, then join. */
+/*
+ * Wait until no drop of overlapping pages of the same inode is in
+ * progress, then join (rule 8).  The wait has no bound: a drop in the
+ * gate waits only for page locks, which READs (answered by other
+ * workers) and writes in flight release; a write in flight that waits for
+ * a write of ours is a conflict, and rule 4 ends it.
+ */
 static void co_gate_enter(struct mmapfs_co_node *n, struct co_gate *g)
 {
-	struct timespec deadline;
-
-	deadline_in(CLOCK_MONOTONIC, GATE_WAIT_MS, &deadline);
 	co_lock(&n->lock, CO_NODE);
 	for (;;) {
 		const struct co_gate *x = n->gates;
@@ -298,9 +312,9 @@ static void co_gate_enter(struct mmapfs_co_node *n, struct co_gate *g)
 		while (x != NULL &&
 		       (x->ino != g->ino || x->hi <= g->lo || g->hi <= x->lo))
 			x = x->next;
-		if (x == NULL || pthread_cond_timedwait(&n->gate_cond, &n->lock,
-							&deadline) != 0)
+		if (x == NULL)
 			break;
+		pthread_cond_wait(&n->gate_cond, &n->lock);
 	}
 	g->next = n->gates;
 	n->gates = g;
@@ -374,20 +388,17 @@ void mmapfs_co_stop(struct mmapfs_co *c)
 		co_join_or_cancel(c, c->watcher, "watcher thread");
 		c->watcher_running = false;
 	}
-	if (!c->helper_running)
-		return;
-	co_lock(&c->qlock, CO_LEAF);
-	c->stopping = true;
-	pthread_cond_signal(&c->qcond);
-	co_unlock(&c->qlock, CO_LEAF);
-	co_join_or_cancel(c, c->helper, "invalidation thread");
-	c->helper_running = false;
-	co_free_queue(c);
-	/* Conflict threads end once the unmount has released every page. */
-	for (int i = 0; i < 5000 && atomic_load(&c->nconflicts) > 0; i++)
-		usleep(1000);
-	if (atomic_load(&c->nconflicts) > 0)
-		log_warn("invalidation threads still running at shutdown");
+	if (c->helper_running) {
+		co_lock(&c->qlock, CO_LEAF);
+		c->stopping = true;
+		pthread_cond_signal(&c->qcond);
+		co_unlock(&c->qlock, CO_LEAF);
+		co_join_or_cancel(c, c->helper, "invalidation thread");
+		c->helper_running = false;
+		co_free_queue(c);
+	}
+	if (!co_wait_conflicts(c))
+		c->threads_left = true;
 }
 
 void mmapfs_co_destroy(struct mmapfs_co *c)
@@ -395,6 +406,8 @@ void mmapfs_co_destroy(struct mmapfs_co *c)
 	if (c == NULL || c->nodes == NULL)
 		return;
 	mmapfs_co_stop(c);
+	if (c->threads_left)
+		return; /* they use it: the process is ending anyway */
 	for (uint32_t i = 0; i < c->nnodes; i++) {
 		pthread_mutex_destroy(&c->nodes[i].lock);
 		pthread_cond_destroy(&c->nodes[i].gate_cond);

@@ -28,9 +28,47 @@ struct mmapfs_co_job;
 struct co_look;
 struct fuse_bufvec;
 
+/*
+ * The module's bounded waits.  Each exists because of a kernel behaviour
+ * that coherence.c names at the rule cited, and each has a unit test in
+ * tests/fs/test_coherence.c that hangs without it.  mmapfs_co_init() sets
+ * the defaults below; the unit tests shorten them.  What a user can
+ * observe when one runs out is in the man page (COHERENCE).
+ */
+struct mmapfs_co_bounds {
+	/* Rule 4: how long a write that conflicts with another keeps
+	 * waiting for its drops while the other write is blocked dropping
+	 * the first one's inode: then it takes the wait for a cycle.  The
+	 * module cannot see page locks, only that the condition lasts. */
+	long cycle_ms; /* 20 */
+	/* Rule 4: how long a conflicting write waits at most, cycle or
+	 * not: a drop whose page a READ holds waits for a libfuse worker,
+	 * and the workers are a bounded pool (max_threads). */
+	long conflict_max_ms; /* 5000 */
+	/* Rule 8: how long a write waits for the kernel to show it a page
+	 * (FUSE_NOTIFY_RETRIEVE is answered by a request a worker must
+	 * read; at unmount none is). */
+	long look_ms; /* 1000 */
+	/* Rule 8: how long a write keeps looking at its last page that the
+	 * kernel does not show, for a reader answered before the write
+	 * arrived to mark it uptodate (fuse_read_folio() marks the folio
+	 * uptodate in the reader's own thread, after our reply). */
+	long slow_reader_us; /* 1600 */
+	/* Truncation: how long a SETATTR waits for the drop of its entry's
+	 * own pages (ops_space.c: fuse_set_nowrite() holds back the WRITE of
+	 * a page dirty through mmap() until our reply). */
+	long own_drop_ms; /* 500 */
+	/* Shutdown: how long a thread of the module is given to end before
+	 * the daemon aborts its own connection (co_queue.c: a drop holds
+	 * the connection's killsb while it waits for a READ nobody will
+	 * answer, and the unmount waits for killsb). */
+	long join_ms; /* 2000 */
+};
+
 struct mmapfs_co {
 	struct mmapfs_notify kernel; /* notify.h */
-	bool sync;		     /* drop before replying (false with -s) */
+	struct mmapfs_co_bounds bounds;
+	bool sync; /* drop before replying (false with -s) */
 	enum mmapfs_cache_mode mode;
 	uint64_t page;	/* page size, the kernel's granule */
 	uint64_t chunk; /* chunk size */
@@ -76,6 +114,7 @@ struct mmapfs_co {
 	struct mmapfs_co_job *qhead, *qtail;
 
 	atomic_uint nconflicts; /* conflict threads running (rule 4) */
+	bool threads_left;	/* some still ran at shutdown */
 
 	/* Looks at the kernel's copy of a written page (rule 8). */
 	pthread_mutex_t llock;
@@ -217,15 +256,15 @@ void mmapfs_co_retrieved(struct mmapfs_co *c, void *cookie,
 
 /*
  * Drop the cached pages of entry `ino` over [off, off + len) (relative to
- * the entry) from a thread of its own, waiting up to wait_ms for it: for a
- * request during which the kernel holds the entry's writes back (a
+ * the entry) from a thread of its own, waiting up to bounds.own_drop_ms
+ * for it: for a request during which the kernel holds the entry's writes back (a
  * SETATTR of its size), where dropping a page dirty through mmap() on the
  * request's own thread would wait for that request's reply.  True when the
  * drop finished; false when it goes on after the return (and with -s,
  * where it is queued).
  */
 bool mmapfs_co_drop_own(struct mmapfs_co *c, uint32_t node, uint64_t ino,
-			uint64_t off, uint64_t len, long wait_ms);
+			uint64_t off, uint64_t len);
 
 /*
  * A size change was noticed: drop cached attributes of `ino` now (cheap,

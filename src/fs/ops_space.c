@@ -23,10 +23,6 @@
 #include "log.h"
 #include "ops.h"
 
-/* How long a truncation waits for the drop of the entry's own pages
- * before it replies anyway (see mmapfs_truncate_begin). */
-#define OWN_DROP_WAIT_MS 500
-
 /* Pieces in which zeros are written through the mapping. */
 #define ZERO_PIECE (64u * 1024u)
 
@@ -224,7 +220,7 @@ out:
  * (invalidate_inode_pages2_range() -> the laundering of the folio ->
  * a WRITE that fuse_flush_writepages() does not send while nowrite is set),
  * which would wait for our reply.  So the drop runs on a thread of its own
- * (mmapfs_co_drop_own()), and we wait for it up to OWN_DROP_WAIT_MS: with
+ * (mmapfs_co_drop_own()), and we wait for it up to bounds.own_drop_ms: with
  * no such dirty page it ends at once (it waits for nothing but READs that
  * other threads answer; the truncating task holds the inode lock, so no
  * write of the entry is in flight) and nothing stale survives the reply.
@@ -277,8 +273,7 @@ int mmapfs_truncate_begin(struct mmapfs *fs, const struct mmapfs_ino *id,
 	}
 	mmapfs_entries_written(fs, id->node, off, len);
 	mmapfs_co_write(&fs->co, &z->w);
-	if (!mmapfs_co_drop_own(&fs->co, id->node, ino, 0, len,
-				OWN_DROP_WAIT_MS))
+	if (!mmapfs_co_drop_own(&fs->co, id->node, ino, 0, len))
 		log_debug("pages of truncated inode %llu dropped after the "
 			  "reply",
 			  (unsigned long long)ino);

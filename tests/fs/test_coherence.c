@@ -32,6 +32,7 @@
 #define CHUNK 65536u
 #define FILE_SIZE (4 * CHUNK)
 #define MAX_CALLS 1024
+#define MAX_LOCKS 8
 
 enum call_kind { INVAL_INODE, INVAL_ENTRY, RETRIEVE };
 
@@ -56,6 +57,30 @@ struct fake {
 	uint64_t read_during;	/* a READ of this inode arrives during a
 				   drop of it (once) */
 	unsigned calls_at_change;
+	/* Pages the scripted kernel keeps locked (a WRITE not yet replied
+	 * to, a READ not yet answered): a drop meeting one waits, as
+	 * invalidate_inode_pages2_range() waits for folio locks. */
+	struct page_lock {
+		uint64_t ino;
+		int64_t lo, hi;
+		bool held;
+	} locks[MAX_LOCKS];
+	unsigned nlocks;
+	/* Drops in progress, and how often two of one inode overlapped. */
+	struct page_lock dropping[MAX_LOCKS];
+	unsigned overlaps;
+	bool silent;	       /* retrieves are never answered */
+	unsigned absent_looks; /* answer ABSENT so many times first */
+	unsigned aborts;       /* the connection was aborted */
+};
+
+/* A WRITE request on a thread of its own; `reply` pages are the ones its
+ * WRITE keeps locked, unlocked as the reply reaches the writer. */
+struct writer {
+	struct fixture *fx;
+	uint64_t ino, entry_off, off, len;
+	int reply; /* lock index, or -1 */
+	pthread_t thread;
 };
 
 struct fixture {
@@ -65,6 +90,8 @@ struct fixture {
 	struct mmapfs_co co;
 	struct fake fake;
 	bool started;
+	struct writer writers[4]; /* started, not yet joined */
+	unsigned nwriters;
 };
 
 static struct fixture *current; /* for the retrieve answer */
@@ -80,11 +107,48 @@ static void record(struct fake *f, enum call_kind kind, uint64_t ino,
 	pthread_mutex_unlock(&f->lock);
 }
 
+static bool meets(const struct page_lock *l, uint64_t ino, int64_t lo,
+		  int64_t hi)
+{
+	return l->held && l->ino == ino && l->lo < hi && lo < l->hi;
+}
+
+/* A drop of pages [off, off + len) of `ino` (len 0: to the end) waits for
+ * the locks it meets, as the kernel's does. */
+static void drop_waits(struct fake *f, uint64_t ino, int64_t off, int64_t len)
+{
+	int64_t lo = off - off % PAGE;
+	int64_t hi = len <= 0 ? INT64_MAX : off + len;
+	struct page_lock *me = NULL;
+	bool blocked;
+
+	pthread_mutex_lock(&f->lock);
+	for (unsigned i = 0; i < MAX_LOCKS; i++) {
+		if (meets(&f->dropping[i], ino, lo, hi))
+			f->overlaps++;
+		else if (me == NULL && !f->dropping[i].held)
+			me = &f->dropping[i];
+	}
+	assert_non_null(me);
+	*me = (struct page_lock){ ino, lo, hi, true };
+	do {
+		blocked = false;
+		for (unsigned i = 0; i < f->nlocks; i++)
+			blocked = blocked || meets(&f->locks[i], ino, lo, hi);
+		if (blocked)
+			pthread_cond_wait(&f->cond, &f->lock);
+	} while (blocked);
+	me->held = false;
+	pthread_mutex_unlock(&f->lock);
+}
+
 static int fake_inval_inode(void *k, uint64_t ino, int64_t off, int64_t len)
 {
 	struct fake *f = k;
 
 	record(f, INVAL_INODE, ino, off, len);
+	if (off >= 0)
+		drop_waits(f, ino, off, len);
 	if (ino != 0 && f->read_during == ino) {
 		f->read_during = 0;
 		/* A READ answered while the kernel drops: its page stays. */
@@ -110,12 +174,16 @@ static int fake_retrieve(void *k, uint64_t ino, size_t size, int64_t off,
 	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
 
 	record(f, RETRIEVE, ino, off, (int64_t)size);
+	if (f->silent)
+		return 0;
 	assert_true(size <= sizeof(other));
 	memset(other, 0xee, size);
 	bv.buf[0].mem = f->answer == ANSWER_WRITTEN ? (void *)f->written
 						    : (void *)other;
-	if (f->answer == ANSWER_ABSENT)
+	if (f->answer == ANSWER_ABSENT || f->absent_looks > 0)
 		bv.buf[0].size = 0;
+	if (f->absent_looks > 0)
+		f->absent_looks--;
 	mmapfs_co_retrieved(&current->co, cookie, &bv);
 	return 0;
 }
@@ -129,6 +197,49 @@ static void on_change(void *arg, uint32_t node)
 	f->changes++;
 	f->calls_at_change = f->ncalls;
 	pthread_mutex_unlock(&f->lock);
+}
+
+/* The kernel keeps pages [lo, hi) of `ino` locked until unlock_pages(). */
+static unsigned lock_pages(struct fake *f, uint64_t ino, int64_t lo, int64_t hi)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&f->lock);
+	i = f->nlocks++;
+	assert_true(i < MAX_LOCKS);
+	f->locks[i] = (struct page_lock){ ino, lo, hi, true };
+	pthread_mutex_unlock(&f->lock);
+	return i;
+}
+
+static void unlock_pages(struct fake *f, unsigned i)
+{
+	pthread_mutex_lock(&f->lock);
+	f->locks[i].held = false;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
+static void unlock_all(struct fake *f)
+{
+	pthread_mutex_lock(&f->lock);
+	for (unsigned i = 0; i < f->nlocks; i++)
+		f->locks[i].held = false;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* Aborting the connection fails every request in flight, which unlocks
+ * their pages. */
+static bool fake_abort(void *arg)
+{
+	struct fake *f = arg;
+
+	pthread_mutex_lock(&f->lock);
+	f->aborts++;
+	pthread_mutex_unlock(&f->lock);
+	unlock_all(f);
+	return true;
 }
 
 /* A fixture: sync (multi-threaded loop) or not, cache mode. */
@@ -166,6 +277,7 @@ static int setup_mode(void **state, bool sync, enum mmapfs_cache_mode mode)
 	k.k = &fx->fake;
 	mmapfs_co_set_kernel(&fx->co, &k);
 	mmapfs_co_set_change_hook(&fx->co, on_change, &fx->fake);
+	mmapfs_co_set_abort(&fx->co, fake_abort, &fx->fake);
 	current = fx;
 	*state = fx;
 	return 0;
@@ -181,10 +293,15 @@ static int setup_single(void **state)
 	return setup_mode(state, false, MMAPFS_CACHE_KEEP);
 }
 
+static void join_writers(struct fixture *fx);
+
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
+	/* A test that failed half-way leaves threads waiting for pages. */
+	unlock_all(&fx->fake);
+	join_writers(fx);
 	mmapfs_co_destroy(&fx->co);
 	mmapfs_tree_free(&fx->tree);
 	unlink(fx->path);
@@ -608,6 +725,234 @@ static void read_during_drop_keeps_span(void **state)
 	assert_call(fx, 2, INVAL_INODE, page_ino(fx, 3), 0, PAGE);
 }
 
+static void *writer_main(void *arg)
+{
+	struct writer *wr = arg;
+
+	do_write(wr->fx, wr->ino, wr->entry_off, wr->off, wr->len, bytes);
+	if (wr->reply >= 0)
+		unlock_pages(&wr->fx->fake, (unsigned)wr->reply);
+	return NULL;
+}
+
+static void start_writer(struct fixture *fx, uint64_t ino, uint64_t entry_off,
+			 uint64_t off, uint64_t len, int reply)
+{
+	struct writer *wr = &fx->writers[fx->nwriters];
+
+	assert_true(fx->nwriters < 4);
+	*wr = (struct writer){ fx, ino, entry_off, off, len, reply, 0 };
+	assert_int_equal(pthread_create(&wr->thread, NULL, writer_main, wr), 0);
+	fx->nwriters++;
+}
+
+/* Every writer has replied. */
+static void join_writers(struct fixture *fx)
+{
+	while (fx->nwriters > 0)
+		pthread_join(fx->writers[--fx->nwriters].thread, NULL);
+}
+
+/* Time for a thread that does not wait where it should to show it; never
+ * part of an assertion on timing. */
+static void let_run(void)
+{
+	struct timespec t = { 0, 200 * 1000 * 1000 };
+
+	nanosleep(&t, NULL);
+}
+
+static unsigned overlaps(struct fixture *fx)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&fx->fake.lock);
+	n = fx->fake.overlaps;
+	pthread_mutex_unlock(&fx->fake.lock);
+	return n;
+}
+
+/* Rule 8: two drops of overlapping pages of one inode never run at once:
+ * the second waits at the file's gate for as long as the first takes,
+ * here held up by a READ of the alias that is not answered yet.  (Fails
+ * without the gate, or with a bound on its wait: the drops overlap.) */
+static void overlapping_drops_take_turns(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned read;
+
+	lookup_chunk(fx, 0);
+	lookup_page(fx, 0);
+	mmapfs_co_read(&fx->co, 1, page_ino(fx, 0), 0, PAGE);
+	read = lock_pages(&fx->fake, page_ino(fx, 0), 0, PAGE);
+	start_writer(fx, chunk_ino(fx, 0), 0, 0, 10, -1);
+	wait_calls(fx, 1);
+	start_writer(fx, chunk_ino(fx, 0), 0, 20, 10, -1);
+	let_run();
+	assert_int_equal(ncalls(fx), 1); /* b waits at the gate */
+	unlock_pages(&fx->fake, read);
+	join_writers(fx);
+	assert_int_equal(ncalls(fx), 2);
+	assert_call(fx, 0, INVAL_INODE, page_ino(fx, 0), 0, 10);
+	assert_call(fx, 1, INVAL_INODE, page_ino(fx, 0), 20, 10);
+	assert_int_equal(overlaps(fx), 0);
+}
+
+/* Both entries have pages, with no READ span (each was written). */
+static void written_both(struct fixture *fx)
+{
+	lookup_chunk(fx, 0);
+	lookup_page(fx, 0);
+	do_write(fx, chunk_ino(fx, 0), 0, 300, 10, bytes);
+	do_write(fx, page_ino(fx, 0), 0, 200, 10, bytes);
+}
+
+/* Rule 4: two writes through two aliases, each holding its partly
+ * written page locked until its reply (fuse_fill_write_pages()), each
+ * dropping the other's: the one that plans second drops on threads of
+ * its own and stops waiting for them once the first is blocked on its
+ * inode, so both reply.  The conflict's drop ends after the first
+ * write's reply.  (Fails, hanging, without the conflict threads or
+ * without the cycle rule: conflict_max_ms is an hour here.) */
+static void crossed_writes_both_reply(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned base, a_reply, b_reply;
+
+	written_both(fx);
+	fx->co.bounds.conflict_max_ms = 3600L * 1000;
+	base = ncalls(fx);
+	a_reply = lock_pages(&fx->fake, chunk_ino(fx, 0), 0, PAGE);
+	b_reply = lock_pages(&fx->fake, page_ino(fx, 0), 0, PAGE);
+	start_writer(fx, chunk_ino(fx, 0), 0, 0, 100, (int)a_reply);
+	wait_calls(fx, base + 1); /* a drops pages/0: blocked by b's page */
+	assert_call(fx, base, INVAL_INODE, page_ino(fx, 0), 0, 100);
+	do_write(fx, page_ino(fx, 0), 0, 0, 100, bytes);
+	unlock_pages(&fx->fake, b_reply); /* b replied */
+	join_writers(fx);
+	wait_calls(fx, base + 2);
+	assert_call(fx, base + 1, INVAL_INODE, chunk_ino(fx, 0), 0, 100);
+}
+
+/* Rule 4: a conflicting write whose drop is held up without a cycle (the
+ * first write is blocked on a third inode, the alias's page by a READ
+ * nobody answers) waits no longer than conflict_max_ms.  At shutdown the
+ * conflict thread still waiting makes the module abort its connection
+ * after join_ms, which ends it.  (Fails, hanging, without either bound.) */
+static void stuck_conflict_is_bounded(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned base;
+
+	written_both(fx);
+	lookup_page(fx, 1);
+	do_write(fx, page_ino(fx, 1), PAGE, 200, 10, bytes);
+	fx->co.bounds.conflict_max_ms = 100;
+	fx->co.bounds.join_ms = 100;
+	base = ncalls(fx);
+	lock_pages(&fx->fake, page_ino(fx, 1), 0, PAGE);
+	lock_pages(&fx->fake, chunk_ino(fx, 0), 0, PAGE);
+	start_writer(fx, chunk_ino(fx, 0), 0, 0, 2 * PAGE, -1);
+	wait_calls(fx, base + 2); /* pages/0 dropped, pages/1 blocked */
+	assert_call(fx, base + 1, INVAL_INODE, page_ino(fx, 1), 0, PAGE);
+	do_write(fx, page_ino(fx, 0), 0, 0, 100, bytes);
+	assert_int_equal(fx->fake.aborts, 0);
+	mmapfs_co_stop(&fx->co);
+	assert_int_equal(fx->fake.aborts, 1);
+	join_writers(fx);
+}
+
+/* Rule 8: a page the kernel is asked to show but never does (the answer
+ * is a request a worker must read, and at unmount none is) is waited for
+ * look_ms, then dropped after the reply.  (Fails, hanging, without the
+ * bound; fails when dropped before the reply.) */
+static void unanswered_look_drops_after_reply(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint8_t data[50];
+	struct mmapfs_co_write w = {
+		.node = 1, .off = 100, .len = sizeof(data), .data = data
+	};
+
+	lookup_chunk(fx, 0);
+	w.ino = chunk_ino(fx, 0);
+	fx->fake.silent = true;
+	fx->co.bounds.look_ms = 50;
+	mmapfs_co_read(&fx->co, 1, chunk_ino(fx, 0), 0, PAGE);
+	mmapfs_co_write_arrive(&fx->co, &w);
+	mmapfs_co_write(&fx->co, &w);
+	assert_int_equal(ncalls(fx), 1);
+	assert_call(fx, 0, RETRIEVE, chunk_ino(fx, 0), 100, sizeof(data));
+	mmapfs_co_write_end(&fx->co, &w);
+	assert_int_equal(ncalls(fx), 2);
+	assert_call(fx, 1, INVAL_INODE, chunk_ino(fx, 0), 100, sizeof(data));
+}
+
+/* Rule 8: a page not shown at first, because a reader answered before the
+ * write arrived has yet to mark it uptodate, is looked at again; shown
+ * with other bytes than the write's, it is dropped before the reply.
+ * (Fails without the looks again: the page is kept.) */
+static void slow_reader_page_looked_at_again(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint8_t data[50] = { 7 };
+	unsigned n;
+
+	lookup_chunk(fx, 0);
+	fx->fake.answer = ANSWER_OTHER;
+	fx->fake.absent_looks = 2;
+	mmapfs_co_read(&fx->co, 1, chunk_ino(fx, 0), 0, PAGE);
+	do_write(fx, chunk_ino(fx, 0), 0, 100, sizeof(data), data);
+	n = ncalls(fx);
+	assert_int_equal(n, 4);
+	for (unsigned i = 0; i < 3; i++)
+		assert_call(fx, i, RETRIEVE, chunk_ino(fx, 0), 100,
+			    sizeof(data));
+	assert_call(fx, 3, INVAL_INODE, chunk_ino(fx, 0), 100, sizeof(data));
+}
+
+/* Truncation: the drop of the entry's own pages runs on a thread of its
+ * own, and the SETATTR waits for it only own_drop_ms (a page dirty
+ * through mmap() is written back only after the reply: fuse_set_nowrite()).
+ * The entry is then marked for its next open.  (Fails, hanging, without
+ * the bound; fails when the drop is made on the caller's thread.) */
+static void own_drop_is_bounded(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned dirty;
+
+	lookup_chunk(fx, 0);
+	fx->co.bounds.own_drop_ms = 50;
+	dirty = lock_pages(&fx->fake, chunk_ino(fx, 0), PAGE, 2 * PAGE);
+	assert_false(
+		mmapfs_co_drop_own(&fx->co, 1, chunk_ino(fx, 0), 0, CHUNK));
+	assert_int_equal(ncalls(fx), 1);
+	assert_false(pthread_equal(fx->fake.calls[0].thread, pthread_self()));
+	unlock_pages(&fx->fake, dirty); /* the WRITE after the reply */
+	lock_pages(&fx->fake, chunk_ino(fx, 1), 0, PAGE); /* not met */
+	assert_true(mmapfs_co_drop_own(&fx->co, 1, chunk_ino(fx, 0), 0, CHUNK));
+}
+
+/* Shutdown: the helper thread stuck in a drop that waits for a READ
+ * nobody will answer is given join_ms, then the module aborts its
+ * connection (once), which ends the drop.  (Fails, hanging, without the
+ * bound.) */
+static void stuck_helper_aborts_connection(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(mmapfs_co_start(&fx->co), 0);
+	fx->co.bounds.join_ms = 50;
+	lookup_chunk(fx, 0);
+	lookup_page(fx, 3);
+	mmapfs_co_read(&fx->co, 1, chunk_ino(fx, 0), 0, CHUNK);
+	lock_pages(&fx->fake, chunk_ino(fx, 0), 3 * PAGE, 4 * PAGE);
+	do_write(fx, page_ino(fx, 3), 3 * PAGE, 0, 10, bytes);
+	wait_calls(fx, 1); /* on the helper, blocked */
+	mmapfs_co_stop(&fx->co);
+	assert_int_equal(fx->fake.aborts, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -642,6 +987,20 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(read_during_drop_keeps_span,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(overlapping_drops_take_turns,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(crossed_writes_both_reply,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(stuck_conflict_is_bounded,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			unanswered_look_drops_after_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			slow_reader_page_looked_at_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(own_drop_is_bounded, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(stuck_helper_aborts_connection,
+						setup_single, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
