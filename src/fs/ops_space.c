@@ -50,7 +50,7 @@ void mmapfs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		return;
 	}
 	if (off < 0 || (uint64_t)off >= elen) {
-		err = ENXIO;
+		err = -ENXIO;
 	} else if (mmapio_mode_of(mf) == MMAPIO_COW) {
 		/* Private copies are data the file's holes do not show. */
 		out = whence == SEEK_DATA ? (uint64_t)off : elen;
@@ -59,10 +59,10 @@ void mmapfs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 					(uint64_t)off, whence, &out);
 	}
 	mmapfs_files_put(&fs->files, id.node);
-	if (err == ENXIO)
+	if (err == -ENXIO)
 		mmapfs_reply_fail(req, MMAPFS_E_NO_DATA);
 	else if (err != 0)
-		fuse_reply_err(req, err);
+		fuse_reply_err(req, -err);
 	else
 		fuse_reply_lseek(req, (off_t)out);
 }
