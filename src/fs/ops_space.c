@@ -46,7 +46,7 @@ void mmapfs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	}
 	err = mmapfs_io_entry(fs, ino, &id, &mf, &eoff, &elen);
 	if (err != 0) {
-		fuse_reply_err(req, err);
+		fuse_reply_err(req, -err);
 		return;
 	}
 	if (off < 0 || (uint64_t)off >= elen) {
@@ -160,7 +160,7 @@ void mmapfs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	}
 	rc = mmapfs_io_entry(fs, ino, &id, &mf, &eoff, &elen);
 	if (rc != 0) {
-		fuse_reply_err(req, rc);
+		fuse_reply_err(req, -rc);
 		return;
 	}
 	o = (uint64_t)offset;
@@ -234,8 +234,8 @@ out:
  * came after the truncation).  The aliases are dropped as after a write.
  *
  * Returns 0 (z->active tells whether mmapfs_truncate_end() has work) or a
- * positive errno.  Size 0 zeroes the entry, its own size is a no-op, any
- * other size is EPERM (EROFS on a read-only mount).
+ * negative errno (ops.h).  Size 0 zeroes the entry, its own size is a
+ * no-op, any other size is -EPERM (-EROFS on a read-only mount).
  */
 int mmapfs_truncate_begin(struct mmapfs *fs, const struct mmapfs_ino *id,
 			  uint64_t ino, uint64_t size, struct mmapfs_trunc *z)
@@ -246,20 +246,20 @@ int mmapfs_truncate_begin(struct mmapfs *fs, const struct mmapfs_ino *id,
 
 	z->active = false;
 	if (!mmapfs_kind_is_entry(id->kind))
-		return mmapfs_errno(MMAPFS_E_IS_DIR, fs->ro);
+		return -mmapfs_errno(MMAPFS_E_IS_DIR, fs->ro);
 	err = mmapfs_entry_get(fs, id, &mf, &off, &len);
 	if (err != 0)
 		return err;
 	if (size == len)
 		goto out; /* its own size: nothing changes */
 	if (size != 0) {
-		err = mmapfs_errno(MMAPFS_E_RESIZE, fs->ro);
+		err = -mmapfs_errno(MMAPFS_E_RESIZE, fs->ro);
 		goto out;
 	}
 	if (fs->ro || !mmapfs_files_writable(mf)) {
-		err = mmapfs_errno(fs->ro ? MMAPFS_E_WRITE_RO
-					  : MMAPFS_E_WRITE_BACKING,
-				   fs->ro);
+		err = -mmapfs_errno(fs->ro ? MMAPFS_E_WRITE_RO
+					   : MMAPFS_E_WRITE_BACKING,
+				    fs->ro);
 		goto out;
 	}
 	z->w = (struct mmapfs_co_write){ .node = id->node,
@@ -272,7 +272,7 @@ int mmapfs_truncate_begin(struct mmapfs *fs, const struct mmapfs_ino *id,
 	rc = zero_range(mf, off, len);
 	if (rc != 0) {
 		mmapfs_co_write_abort(&fs->co, &z->w);
-		err = mmapfs_errno_lib(rc);
+		err = -mmapfs_errno_lib(rc);
 		goto out;
 	}
 	mmapfs_entries_written(fs, id->node, off, len);

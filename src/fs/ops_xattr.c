@@ -42,7 +42,8 @@ static int decode(fuse_req_t req, fuse_ino_t ino, struct mmapfs_ino *id)
 	return 0;
 }
 
-/* Value of offset or length of an entry, into buf; 0 or a positive errno. */
+/* Value of offset or length of an entry, into buf; 0 or a negative errno
+ * (ops.h). */
 static int entry_number(struct mmapfs *fs, const struct mmapfs_ino *id,
 			bool want_off, char *buf, size_t bufsize)
 {
@@ -87,7 +88,7 @@ void mmapfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	err = entry_number(fs, &id, strcmp(name, XA_OFFSET) == 0, num,
 			   sizeof(num));
 	if (err != 0)
-		fuse_reply_err(req, err);
+		fuse_reply_err(req, -err);
 	else
 		reply_value(req, num, strlen(num), size);
 }
