@@ -91,7 +91,8 @@ void mmapfs_op_forget_multi(fuse_req_t req, size_t count,
 			    struct fuse_forget_data *forgets);
 
 /* ops_statfs.c */
-/* Open what statfs reports on: the first SOURCE.  0 or -1 (logged). */
+/* Open what statfs reports on: the first SOURCE.  0 or the negative errno
+ * of open(2) (logged). */
 int mmapfs_statfs_init(struct mmapfs *fs, const char *source);
 void mmapfs_op_statfs(fuse_req_t req, fuse_ino_t ino);
 
