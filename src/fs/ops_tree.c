@@ -277,19 +277,20 @@ static mode_t type_of(enum mmapfs_kind k)
 }
 
 /*
- * Add the object at listing position `pos` to buf; its size, which is
- * more than `room` when it did not fit (then nothing was added; *err is
- * entry_param()'s negative errno when that was why).
- * READDIRPLUS hands the kernel a lookup of every child it adds, so an
- * entry that does not fit must not be registered (entry_param).
+ * Add the object at listing position `pos` to buf, which has `room` bytes
+ * left.  Returns 0 with the bytes added in *n (0 when it did not fit:
+ * nothing was added), or entry_param()'s negative errno.  READDIRPLUS
+ * hands the kernel a lookup of every child it adds, so an entry that does
+ * not fit must not be registered (entry_param).
  */
-static size_t add_at(fuse_req_t req, struct mmapfs *fs,
-		     const struct mmapfs_ino *dir, uint64_t pos, bool plus,
-		     char *buf, size_t room, int *err)
+static int add_at(fuse_req_t req, struct mmapfs *fs,
+		  const struct mmapfs_ino *dir, uint64_t pos, bool plus,
+		  char *buf, size_t room, size_t *n)
 {
 	struct fuse_entry_param e;
 	struct dirent_at d;
 	size_t need;
+	int rc;
 
 	if (pos < 2) {
 		d.name = pos == 0 ? "." : "..";
@@ -300,17 +301,27 @@ static size_t add_at(fuse_req_t req, struct mmapfs *fs,
 	memset(&e, 0, sizeof(e));
 	e.attr.st_ino = mmapfs_ino_encode(&fs->layout, &d.id);
 	e.attr.st_mode = type_of(d.id.kind);
-	if (!plus)
-		return fuse_add_direntry(req, buf, room, d.name, &e.attr,
+	*n = 0;
+	if (!plus) {
+		/* Adds nothing when the entry does not fit. */
+		need = fuse_add_direntry(req, buf, room, d.name, &e.attr,
 					 (off_t)(pos + 1));
+		if (need <= room)
+			*n = need;
+		return 0;
+	}
 	need = fuse_add_direntry_plus(req, NULL, 0, d.name, NULL, 0);
 	if (need > room)
-		return need;
+		return 0;
 	/* "." and ".." carry no lookup: the kernel skips them. */
-	if (pos >= 2 && (*err = entry_param(fs, &d.id, &e)) != 0)
-		return room + 1;
-	return fuse_add_direntry_plus(req, buf, room, d.name, &e,
-				      (off_t)(pos + 1));
+	if (pos >= 2) {
+		rc = entry_param(fs, &d.id, &e);
+		if (rc != 0)
+			return rc;
+	}
+	*n = fuse_add_direntry_plus(req, buf, room, d.name, &e,
+				    (off_t)(pos + 1));
+	return 0;
 }
 
 static void list_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -339,10 +350,11 @@ static void list_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	/* A listing from the start is a use: pick up size changes then. */
 	count = child_count(fs, &dir, off == 0);
 	for (pos = (uint64_t)off; pos < count + 2; pos++) {
-		size_t n = add_at(req, fs, &dir, pos, plus, buf + used,
-				  size - used, &err);
+		size_t n;
 
-		if (n > size - used)
+		err = add_at(req, fs, &dir, pos, plus, buf + used, size - used,
+			     &n);
+		if (err != 0 || n == 0)
 			break;
 		used += n;
 	}
