@@ -67,7 +67,8 @@ void mmapfs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		fuse_reply_lseek(req, (off_t)out);
 }
 
-/* Write zeros over [off, off + len) of the mapping. */
+/* Write zeros over [off, off + len) of the mapping; 0 or mmapio_write()'s
+ * negative errno. */
 static int zero_through_mapping(mmapio_file *mf, uint64_t off, uint64_t len)
 {
 	static const char zeros[ZERO_PIECE];
