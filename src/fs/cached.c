@@ -5,6 +5,7 @@
  */
 #include "cached.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,13 +47,14 @@ struct mmapfs_cached_rec *mmapfs_cached_find(const struct mmapfs_cached *s,
 	return NULL;
 }
 
+/* Double the buckets (the first FIRST_BUCKETS); 0 or -ENOMEM. */
 static int grow(struct mmapfs_cached *s)
 {
 	size_t n = s->nbuckets ? s->nbuckets * 2 : FIRST_BUCKETS;
 	struct mmapfs_cached_rec **b = calloc(n, sizeof(*b));
 
 	if (b == NULL)
-		return -1;
+		return -ENOMEM;
 	for (size_t i = 0; i < s->nbuckets; i++) {
 		struct mmapfs_cached_rec *r = s->buckets[i];
 

@@ -38,7 +38,7 @@ int mmapfs_entry_range(const struct mmapfs *fs, const struct mmapfs_ino *id,
 	uint64_t size = mmapio_size(mf);
 
 	if (id->index >= view_count(fs, id->kind, size))
-		return -1;
+		return -ENOENT;
 	return mmapfs_piece_range(size, mmapfs_piece_of(fs, id->kind),
 				  id->index, off, len);
 }
@@ -88,9 +88,9 @@ static void size_changed(struct mmapfs *fs, uint32_t node, uint64_t before,
 }
 
 /*
- * The file could not be mapped.  An empty file has no entries whatever
- * the mapping layer thinks of mapping zero bytes; anything else is the
- * library's error.
+ * The file could not be mapped (rc, the library's result).  An empty file
+ * has no entries whatever the mapping layer thinks of mapping zero bytes;
+ * anything else is the library's error.  The negative errno (ops.h).
  */
 static int unmappable(struct mmapfs *fs, const struct mmapfs_ino *id, int rc)
 {
@@ -98,8 +98,8 @@ static int unmappable(struct mmapfs *fs, const struct mmapfs_ino *id, int rc)
 
 	if (mmapfs_files_stat(&fs->files, id->node, &st) == 0 &&
 	    S_ISREG(st.st_mode) && st.st_size == 0)
-		return mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro);
-	return mmapfs_errno_lib(rc);
+		return -mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro);
+	return -mmapfs_errno_lib(rc);
 }
 
 int mmapfs_entry_get(struct mmapfs *fs, const struct mmapfs_ino *id,
@@ -117,7 +117,7 @@ int mmapfs_entry_get(struct mmapfs *fs, const struct mmapfs_ino *id,
 	if (mmapfs_kind_is_entry(id->kind) &&
 	    mmapfs_entry_range(fs, id, *mf, off, len) != 0) {
 		mmapfs_files_put(&fs->files, id->node);
-		return mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro);
+		return -mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro);
 	}
 	return 0;
 }
@@ -164,7 +164,7 @@ static int entry_attr(struct mmapfs *fs, const struct mmapfs_ino *id,
 	mmapio_file *mf;
 	int rc = mmapfs_entry_get(fs, id, &mf, &off, &len);
 
-	if (rc == mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro) && vanished_ok) {
+	if (rc == -mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro) && vanished_ok) {
 		len = 0;
 	} else if (rc != 0) {
 		return rc;
@@ -196,9 +196,9 @@ int mmapfs_getattr(struct mmapfs *fs, const struct mmapfs_ino *id, bool lookup,
 	} else if ((rc = mmapfs_files_stat(&fs->files, id->node, &b)) != 0) {
 		log_debug("stat %s: %s", n->path, strerror(-rc));
 		/* Gone and not mapped: nothing left to serve under the name. */
-		return mmapfs_errno(rc == -ENOENT ? MMAPFS_E_NO_ENTRY
-						  : MMAPFS_E_BACKING_GONE,
-				    fs->ro);
+		return -mmapfs_errno(rc == -ENOENT ? MMAPFS_E_NO_ENTRY
+						   : MMAPFS_E_BACKING_GONE,
+				     fs->ro);
 	}
 	if (mmapfs_kind_is_entry(id->kind)) {
 		st->st_mode = S_IFREG | (b.st_mode & 0666);

@@ -52,13 +52,13 @@ int mmapfs_holes_seek(int fd, uint64_t off, uint64_t len, uint64_t pos,
 	int64_t r;
 
 	if (whence != SEEK_DATA && whence != SEEK_HOLE)
-		return EINVAL;
+		return -EINVAL;
 	if (pos >= len || end < off)
-		return ENXIO;
+		return -ENXIO;
 	r = seek_at(fd, off + pos, whence);
 	if (whence == SEEK_DATA) {
 		if (r == -ENXIO || (r >= 0 && (uint64_t)r >= end))
-			return ENXIO;
+			return -ENXIO;
 		*out = r < 0 ? pos : (uint64_t)r - off; /* r < 0: all data */
 		return 0;
 	}

@@ -33,8 +33,8 @@ uint64_t mmapfs_holes_allocated(int fd, uint64_t off, uint64_t len);
  * lseek(2) SEEK_DATA or SEEK_HOLE (`whence`) from `pos` inside the window
  * [off, off + len) of `fd`, positions relative to the window; the
  * window's end counts as a hole, as a file's end does.  Returns 0 and
- * *out, or a positive errno: ENXIO when pos is at or past the window's
- * end, or, for SEEK_DATA, no data follows pos inside it; EINVAL for
+ * *out, or a negative errno: -ENXIO when pos is at or past the window's
+ * end, or, for SEEK_DATA, no data follows pos inside it; -EINVAL for
  * another whence.
  */
 int mmapfs_holes_seek(int fd, uint64_t off, uint64_t len, uint64_t pos,

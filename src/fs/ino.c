@@ -3,6 +3,8 @@
  */
 #include "ino.h"
 
+#include <errno.h>
+
 #define KIND_BITS 3u
 #define USABLE_BITS 63u /* the top bit stays clear */
 
@@ -39,18 +41,18 @@ int mmapfs_ino_decode(const struct mmapfs_layout *l, uint64_t ino,
 	uint64_t v, index, kind, node;
 
 	if (ino == 0 || ino > ((uint64_t)1 << USABLE_BITS))
-		return -1;
+		return -ENOENT;
 	v = ino - 1;
 	node = v & (((uint64_t)1 << l->node_bits) - 1);
 	v >>= l->node_bits;
 	kind = v & ((1u << KIND_BITS) - 1);
 	index = v >> KIND_BITS;
 	if (node >= l->nnodes || kind > MMAPFS_K_PAGE)
-		return -1;
+		return -ENOENT;
 	if (!mmapfs_kind_is_entry((enum mmapfs_kind)kind) && index != 0)
-		return -1;
+		return -ENOENT;
 	if (index > mmapfs_layout_max_index(l))
-		return -1;
+		return -ENOENT;
 	out->node = (uint32_t)node;
 	out->kind = (enum mmapfs_kind)kind;
 	out->index = index;
@@ -77,7 +79,7 @@ int mmapfs_piece_range(uint64_t size, uint64_t piece, uint64_t index,
 		       uint64_t *off, uint64_t *len)
 {
 	if (index >= mmapfs_piece_count(size, piece))
-		return -1;
+		return -ENOENT;
 	*off = index * piece; /* < size, so no overflow */
 	*len = size - *off < piece ? size - *off : piece;
 	return 0;

@@ -72,7 +72,7 @@ uint64_t mmapfs_layout_max_index(const struct mmapfs_layout *l);
 uint64_t mmapfs_ino_encode(const struct mmapfs_layout *l,
 			   const struct mmapfs_ino *in);
 
-/* Decode; returns -1 for a number no object of this mount has. */
+/* Decode; returns 0, or -ENOENT for a number no object of this mount has. */
 int mmapfs_ino_decode(const struct mmapfs_layout *l, uint64_t ino,
 		      struct mmapfs_ino *out);
 
@@ -91,7 +91,7 @@ enum mmapfs_kind mmapfs_kind_dir_of(enum mmapfs_kind entry);
  */
 uint64_t mmapfs_piece_count(uint64_t size, uint64_t piece);
 
-/* Range of piece `index`; returns -1 when the piece does not exist. */
+/* Range of piece `index`: 0, or -ENOENT when the piece does not exist. */
 int mmapfs_piece_range(uint64_t size, uint64_t piece, uint64_t index,
 		       uint64_t *off, uint64_t *len);
 

@@ -56,17 +56,21 @@ static void print_version(void)
  * The mount point must be an existing directory.  Something may already
  * be mounted there: mounting over it is how automount and a stacked mount
  * work, and util-linux's `mount -a` itself skips fstab lines that are
- * mounted already (it compares the fsname, see opts.c).
+ * mounted already (it compares the fsname, see opts.c).  0, or the
+ * negative errno of stat(2) or -ENOTDIR (logged).
  */
 static int check_mountpoint(const char *mp, struct stat *st)
 {
+	int e;
+
 	if (stat(mp, st) != 0) {
-		log_err("mountpoint '%s': %s", mp, strerror(errno));
-		return -1;
+		e = errno;
+		log_err("mountpoint '%s': %s", mp, strerror(e));
+		return -e;
 	}
 	if (!S_ISDIR(st->st_mode)) {
 		log_err("mountpoint '%s' is not a directory", mp);
-		return -1;
+		return -ENOTDIR;
 	}
 	return 0;
 }
@@ -82,11 +86,14 @@ static void raise_nofile(void)
 	}
 }
 
+/* Everything of the mount but the session; 0 or a negative errno
+ * (logged).  fs_fini() undoes it, done or half done. */
 static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 		   const struct stat *root_st, bool singlethread)
 {
 	char err[MMAPFS_ERR_MAX];
 	mmapio_mode mode = o->ro ? MMAPIO_RO : o->cow ? MMAPIO_COW : MMAPIO_RW;
+	int rc;
 
 	fs->chunk_size = o->chunk_size;
 	fs->page_size = mmapio_page_size();
@@ -104,26 +111,31 @@ static int fs_init(struct mmapfs *fs, const struct mmapfs_opts *o,
 	fs->gid = (gid_t)o->gid;
 	fs->umask = (mode_t)o->umask;
 	if (realpath(o->mountpoint, fs->mnt_real) == NULL) {
-		log_err("mountpoint '%s': %s", o->mountpoint, strerror(errno));
-		return -1;
+		rc = -errno;
+		log_err("mountpoint '%s': %s", o->mountpoint, strerror(-rc));
+		return rc;
 	}
-	if (mmapfs_tree_build(&fs->tree, o->sources, o->nsources, fs->mnt_real,
-			      root_st, o->follow_symlinks, err,
-			      sizeof(err)) != 0) {
+	rc = mmapfs_tree_build(&fs->tree, o->sources, o->nsources, fs->mnt_real,
+			       root_st, o->follow_symlinks, err, sizeof(err));
+	if (rc != 0) {
 		log_err("%s", err);
-		return -1;
+		return rc;
 	}
-	if (mmapfs_statfs_init(fs, o->sources[0]) != 0)
-		return -1;
+	rc = mmapfs_statfs_init(fs, o->sources[0]);
+	if (rc != 0)
+		return rc;
 	mmapfs_layout_init(&fs->layout, fs->tree.nnodes);
-	if (mmapfs_times_init(&fs->times, fs->tree.nnodes, TIMES_CAP) != 0 ||
-	    mmapfs_files_init(&fs->files, &fs->tree, mode, o->flush, 0) != 0 ||
-	    mmapfs_co_init(&fs->co, &fs->tree, &fs->layout, fs->chunk_size,
-			   !singlethread, o->cache) != 0) {
+	/* Each of them fails only for want of memory. */
+	rc = mmapfs_times_init(&fs->times, fs->tree.nnodes, TIMES_CAP);
+	if (rc == 0)
+		rc = mmapfs_files_init(&fs->files, &fs->tree, mode, o->flush,
+				       0);
+	if (rc == 0)
+		rc = mmapfs_co_init(&fs->co, &fs->tree, &fs->layout,
+				    fs->chunk_size, !singlethread, o->cache);
+	if (rc != 0)
 		log_err("out of memory");
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 static void fs_fini(struct mmapfs *fs)
@@ -136,13 +148,20 @@ static void fs_fini(struct mmapfs *fs)
 		close(fs->statfs_fd);
 }
 
+/*
+ * Serve requests until the session ends: 0 when it was unmounted or a
+ * signal ended it, else a negative errno.  (libfuse's loops return the
+ * signal's number, a positive value, after a signal.)
+ */
 static int run_loop(struct fuse_session *se, const struct fuse_cmdline_opts *c)
 {
 	struct fuse_loop_config *cfg;
 	int rc;
 
-	if (c->singlethread)
-		return fuse_session_loop(se);
+	if (c->singlethread) {
+		rc = fuse_session_loop(se);
+		return rc > 0 ? 0 : rc;
+	}
 	cfg = fuse_loop_cfg_create();
 	if (cfg == NULL)
 		return -ENOMEM;
@@ -152,7 +171,7 @@ static int run_loop(struct fuse_session *se, const struct fuse_cmdline_opts *c)
 	fuse_loop_cfg_set_max_threads(cfg, c->max_threads);
 	rc = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
-	return rc;
+	return rc > 0 ? 0 : rc;
 }
 
 /*
@@ -201,18 +220,18 @@ static bool abort_own(void *arg)
 	return done;
 }
 
-/* Mount, serve until unmounted or signalled, unmount. */
-static int serve(struct mmapfs *fs, struct fuse_args *args,
+/*
+ * Mount session `se`, serve until unmounted or signalled, unmount.  0, or
+ * a negative errno: -EIO when a libfuse call failed (it returns -1 and has
+ * printed why).
+ */
+static int serve(struct mmapfs *fs, struct fuse_session *se,
 		 const struct fuse_cmdline_opts *c)
 {
-	struct fuse_session *se;
-	int rc = EXIT_MOUNT;
+	int rc = -EIO;
 
-	se = fuse_session_new(args, &mmapfs_ops, sizeof(mmapfs_ops), fs);
-	if (se == NULL)
-		return EXIT_USAGE; /* libfuse said which option it rejects */
 	if (fuse_set_signal_handlers(se) != 0)
-		goto out_destroy;
+		return rc;
 	if (fuse_session_mount(se, c->mountpoint) != 0)
 		goto out_signals;
 	/* Threads do not survive the fork of fuse_daemonize(): start the
@@ -225,9 +244,9 @@ static int serve(struct mmapfs *fs, struct fuse_args *args,
 	mmapfs_co_set_abort(&fs->co, abort_own, fs);
 	mmapfs_co_set_session(&fs->co, se);
 	mmapfs_co_set_change_hook(&fs->co, mmapfs_node_changed, fs);
-	if (mmapfs_co_start(&fs->co) != 0)
-		goto out_unmount;
-	rc = run_loop(se, c) < 0 ? EXIT_MOUNT : EXIT_SUCCESS;
+	rc = mmapfs_co_start(&fs->co);
+	if (rc == 0)
+		rc = run_loop(se, c);
 out_unmount:
 	/* No notification may be pending when the unmount takes the
 	 * connection's killsb: the threads that send them stop first, and
@@ -237,20 +256,19 @@ out_unmount:
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);
-out_destroy:
-	fuse_session_destroy(se); /* calls destroy: flushes everything */
 	return rc;
 }
 
-/* argv with our defaults first, so that the user's arguments win. */
+/* argv with our defaults first, so that the user's arguments win.  0 or
+ * -ENOMEM (fuse_opt fails only for want of memory). */
 static int build_args(struct fuse_args *args, int argc, char *argv[])
 {
 	if (fuse_opt_add_arg(args, argv[0]) != 0 ||
 	    fuse_opt_add_arg(args, DEFAULT_MAX_THREADS) != 0)
-		return -1;
+		return -ENOMEM;
 	for (int i = 1; i < argc; i++)
 		if (fuse_opt_add_arg(args, argv[i]) != 0)
-			return -1;
+			return -ENOMEM;
 	return 0;
 }
 
@@ -259,6 +277,7 @@ int main(int argc, char *argv[])
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_cmdline_opts cmd = { 0 };
 	struct mmapfs_opts o = { 0 };
+	struct fuse_session *se;
 	struct mmapfs fs;
 	struct stat root_st;
 	int rc = EXIT_USAGE;
@@ -296,7 +315,11 @@ int main(int argc, char *argv[])
 		goto out;
 	fs.mountpoint = cmd.mountpoint;
 	atomic_store(&fs.ra_pending, true);
-	rc = serve(&fs, &args, &cmd);
+	se = fuse_session_new(&args, &mmapfs_ops, sizeof(mmapfs_ops), &fs);
+	if (se == NULL)
+		goto out; /* libfuse said which option it rejects */
+	rc = serve(&fs, se, &cmd) == 0 ? EXIT_SUCCESS : EXIT_MOUNT;
+	fuse_session_destroy(se); /* calls destroy: flushes everything */
 out:
 	fs_fini(&fs);
 	free(cmd.mountpoint);

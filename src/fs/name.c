@@ -7,6 +7,7 @@
  */
 #include "name.h"
 
+#include <errno.h>
 #include <string.h>
 
 int mmapfs_parse_index(const char *name, size_t len, uint64_t *out)
@@ -14,16 +15,16 @@ int mmapfs_parse_index(const char *name, size_t len, uint64_t *out)
 	uint64_t v = 0;
 
 	if (name == NULL || len == 0 || len > MMAPFS_NAME_MAX - 1)
-		return -1;
+		return -EINVAL;
 	if (name[0] == '0' && len > 1)
-		return -1; /* "017" would alias "17" */
+		return -EINVAL; /* "017" would alias "17" */
 	for (size_t i = 0; i < len; i++) {
 		unsigned d = (unsigned char)name[i] - '0';
 
 		if (d > 9)
-			return -1;
+			return -EINVAL;
 		if (v > (UINT64_MAX - d) / 10)
-			return -1;
+			return -EINVAL;
 		v = v * 10 + d;
 	}
 	*out = v;
@@ -33,7 +34,7 @@ int mmapfs_parse_index(const char *name, size_t len, uint64_t *out)
 int mmapfs_parse_index_str(const char *name, uint64_t *out)
 {
 	if (name == NULL)
-		return -1;
+		return -EINVAL;
 	/* strnlen bounds the scan of hostile 255-byte names. */
 	size_t len = strnlen(name, MMAPFS_NAME_MAX);
 

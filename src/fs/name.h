@@ -17,12 +17,13 @@
 
 /*
  * Parse the first `len` bytes of `name` (which need not be NUL-terminated)
- * as a canonical decimal index.  Returns 0 and sets *out, or -1 when the
- * name is not canonical or does not fit in 64 bits.
+ * as a canonical decimal index.  Returns 0 and sets *out, or -EINVAL when
+ * the name is not canonical or does not fit in 64 bits (a lookup answers
+ * ENOENT for such a name, an option parser EINVAL).
  */
 int mmapfs_parse_index(const char *name, size_t len, uint64_t *out);
 
-/* As above for a NUL-terminated name. */
+/* As above for a NUL-terminated name; -EINVAL for NULL too. */
 int mmapfs_parse_index_str(const char *name, uint64_t *out);
 
 /* Write the canonical name of `index` into buf (MMAPFS_NAME_MAX bytes). */

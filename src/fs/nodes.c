@@ -79,6 +79,7 @@ static int add_child(struct mmapfs_tree *t, uint32_t dir, uint32_t child)
 
 static const struct mmapfs_tree *sort_tree; /* qsort has no context */
 
+/* Children by name: qsort's comparison, with its contract (< 0, 0, > 0). */
 static int cmp_child(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;

@@ -8,6 +8,11 @@
  *   ops_statfs.c statfs: the backing filesystem's figures
  *   ops.c        init, destroy and the table handed to libfuse
  * and the helpers they share (entries, attributes, replies).
+ *
+ * Those helpers that can fail return 0 or a negative errno that is
+ * already the one the request fails with, decided by errors.h
+ * (-mmapfs_errno() for a reason the filesystem names, -mmapfs_errno_lib()
+ * for a result of libmmapio): a handler replies fuse_reply_err(req, -rc).
  */
 #ifndef MMAPFS_OPS_H
 #define MMAPFS_OPS_H
@@ -37,13 +42,13 @@ uint64_t mmapfs_piece_of(const struct mmapfs *fs, enum mmapfs_kind k);
 /*
  * Map an entry's file, pick up external size changes, and compute the
  * entry's range.  Returns 0 with a reference on *mf (mmapfs_files_put()
- * it), or a positive errno: ENOENT when the entry does not exist (now).
+ * it), or a negative errno: -ENOENT when the entry does not exist (now).
  */
 int mmapfs_entry_get(struct mmapfs *fs, const struct mmapfs_ino *id,
 		     mmapio_file **mf, uint64_t *off, uint64_t *len);
 
-/* The entry's range in the file as the mapping sees it now (no refresh);
- * -1 when the file has shrunk below the entry. */
+/* The entry's range in the file as the mapping sees it now (no refresh):
+ * 0, or -ENOENT when the file has shrunk below the entry. */
 int mmapfs_entry_range(const struct mmapfs *fs, const struct mmapfs_ino *id,
 		       mmapio_file *mf, uint64_t *off, uint64_t *len);
 
@@ -52,9 +57,9 @@ int mmapfs_entry_range(const struct mmapfs *fs, const struct mmapfs_ino *id,
 uint64_t mmapfs_entry_allocated(mmapio_file *mf, uint64_t off, uint64_t len);
 
 /*
- * Attributes of any object; 0 or a positive errno.  With lookup false (a
+ * Attributes of any object; 0 or a negative errno.  With lookup false (a
  * getattr of an inode the kernel holds), an entry the file no longer
- * reaches is shown empty instead of ENOENT.
+ * reaches is shown empty instead of -ENOENT.
  */
 int mmapfs_getattr(struct mmapfs *fs, const struct mmapfs_ino *id, bool lookup,
 		   struct stat *st);
@@ -86,7 +91,8 @@ void mmapfs_op_forget_multi(fuse_req_t req, size_t count,
 			    struct fuse_forget_data *forgets);
 
 /* ops_statfs.c */
-/* Open what statfs reports on: the first SOURCE.  0 or -1 (logged). */
+/* Open what statfs reports on: the first SOURCE.  0 or the negative errno
+ * of open(2) (logged). */
 int mmapfs_statfs_init(struct mmapfs *fs, const char *source);
 void mmapfs_op_statfs(fuse_req_t req, fuse_ino_t ino);
 
@@ -94,7 +100,7 @@ void mmapfs_op_statfs(fuse_req_t req, fuse_ino_t ino);
 /*
  * The entry a request names, with a reference on its file's mapping
  * (mmapfs_files_put() it) and its range now (0 bytes when the file shrank
- * below it): 0, or a positive errno.  Entries are not opened through the
+ * below it): 0, or a negative errno.  Entries are not opened through the
  * daemon with cache=keep (coherence.c, rule 1), so every request finds
  * its entry from the inode number.
  */
@@ -132,7 +138,7 @@ struct mmapfs_trunc {
 
 /*
  * Truncate entry `id` (inode `ino`) to `size`: 0 zeroes it, its own size
- * does nothing, any other size fails.  0 or a positive errno; on 0, reply
+ * does nothing, any other size fails.  0 or a negative errno; on 0, reply
  * and then call mmapfs_truncate_end().
  */
 int mmapfs_truncate_begin(struct mmapfs *fs, const struct mmapfs_ino *id,

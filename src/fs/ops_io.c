@@ -23,18 +23,19 @@ int mmapfs_io_entry(struct mmapfs *fs, fuse_ino_t ino, struct mmapfs_ino *id,
 		    mmapio_file **mf, uint64_t *off, uint64_t *len)
 {
 	if (mmapfs_ino_decode(&fs->layout, ino, id) != 0)
-		return mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro);
+		return -mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro);
 	if (!mmapfs_kind_is_entry(id->kind))
-		return mmapfs_errno(MMAPFS_E_IS_DIR, fs->ro);
+		return -mmapfs_errno(MMAPFS_E_IS_DIR, fs->ro);
 	if (mmapfs_files_get(&fs->files, id->node, mf) != 0)
-		return mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro);
+		return -mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro);
 	/* A range the file no longer has reads as end of file. */
 	if (mmapfs_entry_range(fs, id, *mf, off, len) != 0)
 		*off = *len = 0;
 	return 0;
 }
 
-/* cache=open only: check the open mode, drop stale pages (rule 1). */
+/* cache=open only: check the open mode, drop stale pages (rule 1).  0 or
+ * a negative errno (ops.h). */
 static int open_entry(struct mmapfs *fs, const struct mmapfs_ino *id,
 		      uint64_t ino, int flags, bool *keep_cache)
 {
@@ -44,16 +45,16 @@ static int open_entry(struct mmapfs *fs, const struct mmapfs_ino *id,
 	int err;
 
 	if (wr && fs->ro)
-		return mmapfs_errno(MMAPFS_E_WRITE_RO, fs->ro);
+		return -mmapfs_errno(MMAPFS_E_WRITE_RO, fs->ro);
 	err = mmapfs_entry_get(fs, id, &mf, &off, &len);
 	if (err != 0)
 		return err;
 	if (wr && !mmapfs_files_writable(mf))
-		err = mmapfs_errno(MMAPFS_E_WRITE_BACKING, fs->ro);
+		err = -mmapfs_errno(MMAPFS_E_WRITE_BACKING, fs->ro);
 	else if (mmapfs_co_opened(&fs->co, id->node, ino, off,
 				  mmapfs_piece_of(fs, id->kind),
 				  keep_cache) != 0)
-		err = mmapfs_errno(MMAPFS_E_NO_MEMORY, fs->ro);
+		err = -mmapfs_errno(MMAPFS_E_NO_MEMORY, fs->ro);
 	mmapfs_files_put(&fs->files, id->node);
 	return err;
 }
@@ -84,7 +85,7 @@ void mmapfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	 * SETATTR to 0 after the OPEN (ops.c, ops_space.c). */
 	err = open_entry(fs, &id, ino, fi->flags, &keep_cache);
 	if (err != 0) {
-		fuse_reply_err(req, err);
+		fuse_reply_err(req, -err);
 		return;
 	}
 	fi->fh = 0;
@@ -124,7 +125,7 @@ void mmapfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	(void)fi;
 	rc = mmapfs_io_entry(fs, ino, &id, &mf, &eoff, &elen);
 	if (rc != 0) {
-		fuse_reply_err(req, rc);
+		fuse_reply_err(req, -rc);
 		return;
 	}
 	if (off < 0 || (uint64_t)off >= elen) {
@@ -170,7 +171,7 @@ void mmapfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	}
 	rc = mmapfs_io_entry(fs, ino, &id, &mf, &eoff, &elen);
 	if (rc != 0) {
-		fuse_reply_err(req, rc);
+		fuse_reply_err(req, -rc);
 		return;
 	}
 	if (!mmapfs_files_writable(mf)) {
@@ -241,7 +242,7 @@ void mmapfs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	(void)datasync; /* the data is all there is: both are msync */
 	rc = mmapfs_io_entry(fs, ino, &id, &mf, &eoff, &elen);
 	if (rc != 0) {
-		fuse_reply_err(req, rc);
+		fuse_reply_err(req, -rc);
 		return;
 	}
 	rc = elen > 0 ? mmapio_flush_range(mf, eoff, elen) : 0;
@@ -268,7 +269,7 @@ void mmapfs_op_release(fuse_req_t req, fuse_ino_t ino,
 /*
  * utimensat on an object: entries and chunks/ pages/ keep the
  * modification time given (or now); the access time stays the backing
- * file's.  0 or a positive errno.
+ * file's.  0 or a negative errno (ops.h).
  */
 static int set_times(struct mmapfs *fs, const struct mmapfs_ino *id,
 		     uint64_t ino, const struct stat *attr, int to_set)
@@ -279,9 +280,9 @@ static int set_times(struct mmapfs *fs, const struct mmapfs_ino *id,
 
 	if (fs->tree.nodes[id->node].type != MMAPFS_N_FILE ||
 	    id->kind == MMAPFS_K_NODE)
-		return mmapfs_errno(MMAPFS_E_METADATA, fs->ro);
+		return -mmapfs_errno(MMAPFS_E_METADATA, fs->ro);
 	if (fs->ro)
-		return mmapfs_errno(MMAPFS_E_WRITE_RO, fs->ro);
+		return -mmapfs_errno(MMAPFS_E_WRITE_RO, fs->ro);
 	err = mmapfs_getattr(fs, id, false, &cur);
 	if (err != 0)
 		return err;
@@ -293,7 +294,7 @@ static int set_times(struct mmapfs *fs, const struct mmapfs_ino *id,
 	else
 		mtime = cur.st_mtim; /* the access time alone: kept as is */
 	if (mmapfs_times_set(&fs->times, id->node, ino, &mtime, &now) != 0)
-		return mmapfs_errno(MMAPFS_E_NO_MEMORY, fs->ro);
+		return -mmapfs_errno(MMAPFS_E_NO_MEMORY, fs->ro);
 	return 0;
 }
 
@@ -327,7 +328,7 @@ void mmapfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		if (err == 0)
 			err = mmapfs_getattr(fs, &id, false, &st);
 		if (err != 0)
-			fuse_reply_err(req, err);
+			fuse_reply_err(req, -err);
 		else
 			fuse_reply_attr(req, &st, mmapfs_attr_timeout(fs, &id));
 		return;
@@ -337,7 +338,7 @@ void mmapfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	err = 0;
 	if (to_set & FUSE_SET_ATTR_SIZE) {
 		if (attr->st_size < 0)
-			err = mmapfs_errno(MMAPFS_E_RESIZE, fs->ro);
+			err = -mmapfs_errno(MMAPFS_E_RESIZE, fs->ro);
 		else
 			err = mmapfs_truncate_begin(
 				fs, &id, ino, (uint64_t)attr->st_size, &z);
@@ -345,7 +346,7 @@ void mmapfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	if (err == 0)
 		err = mmapfs_getattr(fs, &id, false, &st);
 	if (err != 0)
-		fuse_reply_err(req, err);
+		fuse_reply_err(req, -err);
 	else
 		fuse_reply_attr(req, &st, fs->attr_timeout);
 	mmapfs_truncate_end(fs, &z);

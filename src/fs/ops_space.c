@@ -42,11 +42,11 @@ void mmapfs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	}
 	err = mmapfs_io_entry(fs, ino, &id, &mf, &eoff, &elen);
 	if (err != 0) {
-		fuse_reply_err(req, err);
+		fuse_reply_err(req, -err);
 		return;
 	}
 	if (off < 0 || (uint64_t)off >= elen) {
-		err = ENXIO;
+		err = -ENXIO;
 	} else if (mmapio_mode_of(mf) == MMAPIO_COW) {
 		/* Private copies are data the file's holes do not show. */
 		out = whence == SEEK_DATA ? (uint64_t)off : elen;
@@ -55,15 +55,16 @@ void mmapfs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 					(uint64_t)off, whence, &out);
 	}
 	mmapfs_files_put(&fs->files, id.node);
-	if (err == ENXIO)
+	if (err == -ENXIO)
 		mmapfs_reply_fail(req, MMAPFS_E_NO_DATA);
 	else if (err != 0)
-		fuse_reply_err(req, err);
+		fuse_reply_err(req, -err);
 	else
 		fuse_reply_lseek(req, (off_t)out);
 }
 
-/* Write zeros over [off, off + len) of the mapping. */
+/* Write zeros over [off, off + len) of the mapping; 0 or mmapio_write()'s
+ * negative errno. */
 static int zero_through_mapping(mmapio_file *mf, uint64_t off, uint64_t len)
 {
 	static const char zeros[ZERO_PIECE];
@@ -156,7 +157,7 @@ void mmapfs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	}
 	rc = mmapfs_io_entry(fs, ino, &id, &mf, &eoff, &elen);
 	if (rc != 0) {
-		fuse_reply_err(req, rc);
+		fuse_reply_err(req, -rc);
 		return;
 	}
 	o = (uint64_t)offset;
@@ -230,8 +231,8 @@ out:
  * came after the truncation).  The aliases are dropped as after a write.
  *
  * Returns 0 (z->active tells whether mmapfs_truncate_end() has work) or a
- * positive errno.  Size 0 zeroes the entry, its own size is a no-op, any
- * other size is EPERM (EROFS on a read-only mount).
+ * negative errno (ops.h).  Size 0 zeroes the entry, its own size is a
+ * no-op, any other size is -EPERM (-EROFS on a read-only mount).
  */
 int mmapfs_truncate_begin(struct mmapfs *fs, const struct mmapfs_ino *id,
 			  uint64_t ino, uint64_t size, struct mmapfs_trunc *z)
@@ -242,20 +243,20 @@ int mmapfs_truncate_begin(struct mmapfs *fs, const struct mmapfs_ino *id,
 
 	z->active = false;
 	if (!mmapfs_kind_is_entry(id->kind))
-		return mmapfs_errno(MMAPFS_E_IS_DIR, fs->ro);
+		return -mmapfs_errno(MMAPFS_E_IS_DIR, fs->ro);
 	err = mmapfs_entry_get(fs, id, &mf, &off, &len);
 	if (err != 0)
 		return err;
 	if (size == len)
 		goto out; /* its own size: nothing changes */
 	if (size != 0) {
-		err = mmapfs_errno(MMAPFS_E_RESIZE, fs->ro);
+		err = -mmapfs_errno(MMAPFS_E_RESIZE, fs->ro);
 		goto out;
 	}
 	if (fs->ro || !mmapfs_files_writable(mf)) {
-		err = mmapfs_errno(fs->ro ? MMAPFS_E_WRITE_RO
-					  : MMAPFS_E_WRITE_BACKING,
-				   fs->ro);
+		err = -mmapfs_errno(fs->ro ? MMAPFS_E_WRITE_RO
+					   : MMAPFS_E_WRITE_BACKING,
+				    fs->ro);
 		goto out;
 	}
 	z->w = (struct mmapfs_co_write){ .node = id->node,
@@ -268,7 +269,7 @@ int mmapfs_truncate_begin(struct mmapfs *fs, const struct mmapfs_ino *id,
 	rc = zero_range(mf, off, len);
 	if (rc != 0) {
 		mmapfs_co_write_abort(&fs->co, &z->w);
-		err = mmapfs_errno_lib(rc);
+		err = -mmapfs_errno_lib(rc);
 		goto out;
 	}
 	mmapfs_entries_written(fs, id->node, off, len);

@@ -21,10 +21,13 @@
 
 int mmapfs_statfs_init(struct mmapfs *fs, const char *source)
 {
+	int e;
+
 	fs->statfs_fd = open(source, O_PATH | O_CLOEXEC);
 	if (fs->statfs_fd < 0) {
-		log_err("source '%s': %s", source, strerror(errno));
-		return -1;
+		e = errno;
+		log_err("source '%s': %s", source, strerror(e));
+		return -e;
 	}
 	return 0;
 }

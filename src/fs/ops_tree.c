@@ -16,26 +16,31 @@
 
 static const char *const view_names[] = { "chunks", "pages" };
 
-/* Child `name` of directory `dir`: 0, or why there is none. */
+/*
+ * Child `name` of directory `dir`: 0, or a negative errno (ops.h): the
+ * errno of MMAPFS_E_NO_ENTRY when there is none, of MMAPFS_E_NOT_DIR when
+ * dir is an entry.
+ */
 static int resolve(struct mmapfs *fs, const struct mmapfs_ino *dir,
-		   const char *name, struct mmapfs_ino *child,
-		   enum mmapfs_fail *why)
+		   const char *name, struct mmapfs_ino *child)
 {
 	const struct mmapfs_node *n = &fs->tree.nodes[dir->node];
+	int none = -mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro);
 
 	*child = (struct mmapfs_ino){ dir->node, MMAPFS_K_NODE, 0 };
-	*why = MMAPFS_E_NO_ENTRY;
 	switch (dir->kind) {
 	case MMAPFS_K_NODE:
-		if (n->type != MMAPFS_N_FILE)
-			return mmapfs_tree_child(&fs->tree, dir->node, name,
-						 &child->node);
-		if (strcmp(name, view_names[0]) == 0)
+		if (n->type != MMAPFS_N_FILE) {
+			if (mmapfs_tree_child(&fs->tree, dir->node, name,
+					      &child->node) != 0)
+				return none;
+		} else if (strcmp(name, view_names[0]) == 0) {
 			child->kind = MMAPFS_K_CHUNKS;
-		else if (strcmp(name, view_names[1]) == 0)
+		} else if (strcmp(name, view_names[1]) == 0) {
 			child->kind = MMAPFS_K_PAGES;
-		else
-			return -1;
+		} else {
+			return none;
+		}
 		return 0;
 	case MMAPFS_K_CHUNKS:
 	case MMAPFS_K_PAGES:
@@ -43,11 +48,10 @@ static int resolve(struct mmapfs *fs, const struct mmapfs_ino *dir,
 		child->kind = mmapfs_kind_entry_of(dir->kind);
 		if (mmapfs_parse_index_str(name, &child->index) != 0 ||
 		    child->index > mmapfs_layout_max_index(&fs->layout))
-			return -1;
+			return none;
 		return 0;
 	default:
-		*why = MMAPFS_E_NOT_DIR;
-		return -1;
+		return -mmapfs_errno(MMAPFS_E_NOT_DIR, fs->ro);
 	}
 }
 
@@ -59,26 +63,24 @@ static struct mmapfs_ino parent_of(const struct mmapfs *fs,
  * to turn a file handle back into an inode (fs/fuse/inode.c,
  * fuse_get_dentry and fuse_get_parent, with export support): LOOKUP(id,
  * ".") for an inode it does not hold, entries included, and LOOKUP(dir,
- * "..") for a directory's parent.
+ * "..") for a directory's parent.  0 or a negative errno, as resolve().
  */
 static int resolve_dots(struct mmapfs *fs, const struct mmapfs_ino *dir,
-			const char *name, struct mmapfs_ino *child,
-			enum mmapfs_fail *why)
+			const char *name, struct mmapfs_ino *child)
 {
 	if (strcmp(name, ".") == 0) {
 		*child = *dir;
 		return 0;
 	}
 	if (strcmp(name, "..") != 0)
-		return resolve(fs, dir, name, child, why);
-	if (mmapfs_kind_is_entry(dir->kind)) {
-		*why = MMAPFS_E_NOT_DIR;
-		return -1;
-	}
+		return resolve(fs, dir, name, child);
+	if (mmapfs_kind_is_entry(dir->kind))
+		return -mmapfs_errno(MMAPFS_E_NOT_DIR, fs->ro);
 	*child = parent_of(fs, dir);
 	return 0;
 }
 
+/* mmapfs_ino_decode() of this mount: 0 or -ENOENT. */
 static int decode(struct mmapfs *fs, fuse_ino_t ino, struct mmapfs_ino *id)
 {
 	return mmapfs_ino_decode(&fs->layout, ino, id);
@@ -88,7 +90,7 @@ static int decode(struct mmapfs *fs, fuse_ino_t ino, struct mmapfs_ino *id)
  * Attributes of `id` for a reply the kernel will cache; again if a write
  * through an alias changed the entry while they were taken (rule 2 of
  * coherence.c: its invalidation may have come before the kernel has
- * them).  0 or a positive errno.
+ * them).  0 or a negative errno (ops.h).
  */
 static int attrs_for_reply(struct mmapfs *fs, const struct mmapfs_ino *id,
 			   uint64_t ino, bool lookup, struct stat *st,
@@ -105,9 +107,9 @@ static int attrs_for_reply(struct mmapfs *fs, const struct mmapfs_ino *id,
 }
 
 /*
- * What a LOOKUP or READDIRPLUS tells the kernel of `id`; 0 or a positive
- * errno.  An entry is registered as held by the kernel before the reply
- * goes out (coherence.c, rule 1).
+ * What a LOOKUP or READDIRPLUS tells the kernel of `id`; 0 or a negative
+ * errno (ops.h).  An entry is registered as held by the kernel before the
+ * reply goes out (coherence.c, rule 1).
  */
 static int entry_param(struct mmapfs *fs, const struct mmapfs_ino *id,
 		       struct fuse_entry_param *e)
@@ -124,7 +126,7 @@ static int entry_param(struct mmapfs *fs, const struct mmapfs_ino *id,
 	if (mmapfs_kind_is_entry(id->kind) &&
 	    mmapfs_co_lookup(&fs->co, id->node, e->ino, id->index * piece,
 			     piece, &mark) != 0)
-		return mmapfs_errno(MMAPFS_E_NO_MEMORY, fs->ro);
+		return -mmapfs_errno(MMAPFS_E_NO_MEMORY, fs->ro);
 	err = attrs_for_reply(fs, id, e->ino, true, &e->attr, mark);
 	if (err != 0) {
 		/* The kernel will not hold it: the count added goes. */
@@ -143,18 +145,18 @@ void mmapfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct mmapfs *fs = fs_of(req);
 	struct fuse_entry_param e;
 	struct mmapfs_ino dir, child;
-	enum mmapfs_fail why = MMAPFS_E_NO_ENTRY;
 	int err;
 
 	mmapfs_after_init(fs);
-	if (decode(fs, parent, &dir) != 0 ||
-	    resolve_dots(fs, &dir, name, &child, &why) != 0) {
-		mmapfs_reply_fail(req, why);
+	if (decode(fs, parent, &dir) != 0) {
+		mmapfs_reply_fail(req, MMAPFS_E_NO_ENTRY);
 		return;
 	}
-	err = entry_param(fs, &child, &e);
+	err = resolve_dots(fs, &dir, name, &child);
+	if (err == 0)
+		err = entry_param(fs, &child, &e);
 	if (err != 0)
-		fuse_reply_err(req, err);
+		fuse_reply_err(req, -err);
 	else
 		fuse_reply_entry(req, &e);
 }
@@ -179,7 +181,7 @@ void mmapfs_op_getattr(fuse_req_t req, fuse_ino_t ino,
 			? mmapfs_co_attrs_begin(&fs->co, id.node, ino)
 			: 0);
 	if (err != 0)
-		fuse_reply_err(req, err);
+		fuse_reply_err(req, -err);
 	else
 		fuse_reply_attr(req, &st, mmapfs_attr_timeout(fs, &id));
 }
@@ -275,18 +277,20 @@ static mode_t type_of(enum mmapfs_kind k)
 }
 
 /*
- * Add the object at listing position `pos` to buf; its size, which is
- * more than `room` when it did not fit (then nothing was added).
- * READDIRPLUS hands the kernel a lookup of every child it adds, so an
- * entry that does not fit must not be registered (entry_param).
+ * Add the object at listing position `pos` to buf, which has `room` bytes
+ * left.  Returns 0 with the bytes added in *n (0 when it did not fit:
+ * nothing was added), or entry_param()'s negative errno.  READDIRPLUS
+ * hands the kernel a lookup of every child it adds, so an entry that does
+ * not fit must not be registered (entry_param).
  */
-static size_t add_at(fuse_req_t req, struct mmapfs *fs,
-		     const struct mmapfs_ino *dir, uint64_t pos, bool plus,
-		     char *buf, size_t room, int *err)
+static int add_at(fuse_req_t req, struct mmapfs *fs,
+		  const struct mmapfs_ino *dir, uint64_t pos, bool plus,
+		  char *buf, size_t room, size_t *n)
 {
 	struct fuse_entry_param e;
 	struct dirent_at d;
 	size_t need;
+	int rc;
 
 	if (pos < 2) {
 		d.name = pos == 0 ? "." : "..";
@@ -297,17 +301,27 @@ static size_t add_at(fuse_req_t req, struct mmapfs *fs,
 	memset(&e, 0, sizeof(e));
 	e.attr.st_ino = mmapfs_ino_encode(&fs->layout, &d.id);
 	e.attr.st_mode = type_of(d.id.kind);
-	if (!plus)
-		return fuse_add_direntry(req, buf, room, d.name, &e.attr,
+	*n = 0;
+	if (!plus) {
+		/* Adds nothing when the entry does not fit. */
+		need = fuse_add_direntry(req, buf, room, d.name, &e.attr,
 					 (off_t)(pos + 1));
+		if (need <= room)
+			*n = need;
+		return 0;
+	}
 	need = fuse_add_direntry_plus(req, NULL, 0, d.name, NULL, 0);
 	if (need > room)
-		return need;
+		return 0;
 	/* "." and ".." carry no lookup: the kernel skips them. */
-	if (pos >= 2 && (*err = entry_param(fs, &d.id, &e)) != 0)
-		return room + 1;
-	return fuse_add_direntry_plus(req, buf, room, d.name, &e,
-				      (off_t)(pos + 1));
+	if (pos >= 2) {
+		rc = entry_param(fs, &d.id, &e);
+		if (rc != 0)
+			return rc;
+	}
+	*n = fuse_add_direntry_plus(req, buf, room, d.name, &e,
+				    (off_t)(pos + 1));
+	return 0;
 }
 
 static void list_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -336,18 +350,19 @@ static void list_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	/* A listing from the start is a use: pick up size changes then. */
 	count = child_count(fs, &dir, off == 0);
 	for (pos = (uint64_t)off; pos < count + 2; pos++) {
-		size_t n = add_at(req, fs, &dir, pos, plus, buf + used,
-				  size - used, &err);
+		size_t n;
 
-		if (n > size - used)
+		err = add_at(req, fs, &dir, pos, plus, buf + used, size - used,
+			     &n);
+		if (err != 0 || n == 0)
 			break;
 		used += n;
 	}
 	/* A child that vanished meanwhile (the file shrank) ends the listing
 	 * there; another error only when it is the first thing asked for. */
 	if (used == 0 && err != 0 &&
-	    err != mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro))
-		fuse_reply_err(req, err);
+	    err != -mmapfs_errno(MMAPFS_E_NO_ENTRY, fs->ro))
+		fuse_reply_err(req, -err);
 	else
 		fuse_reply_buf(req, buf, used);
 	free(buf);

@@ -31,18 +31,22 @@ static void reply_value(fuse_req_t req, const char *data, size_t len,
 		fuse_reply_buf(req, data, len);
 }
 
-static int decode(fuse_req_t req, fuse_ino_t ino, struct mmapfs_ino *id)
+/* Decode ino into *id: true, or false when no object has that number,
+ * after the reply to req. */
+static bool decode_or_reply(fuse_req_t req, fuse_ino_t ino,
+			    struct mmapfs_ino *id)
 {
 	struct mmapfs *fs = fs_of(req);
 
 	if (mmapfs_ino_decode(&fs->layout, ino, id) != 0) {
 		mmapfs_reply_fail(req, MMAPFS_E_NO_ENTRY);
-		return -1;
+		return false;
 	}
-	return 0;
+	return true;
 }
 
-/* Value of offset or length of an entry, into buf; 0 or a positive errno. */
+/* Value of offset or length of an entry, into buf; 0 or a negative errno
+ * (ops.h). */
 static int entry_number(struct mmapfs *fs, const struct mmapfs_ino *id,
 			bool want_off, char *buf, size_t bufsize)
 {
@@ -70,7 +74,7 @@ void mmapfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		mmapfs_reply_fail(req, MMAPFS_E_XATTR_SPACE);
 		return;
 	}
-	if (decode(req, ino, &id) != 0)
+	if (!decode_or_reply(req, ino, &id))
 		return;
 	/* A barrier for outside changes (coherence.c, rule 7). */
 	mmapfs_co_settle(&fs->co);
@@ -87,7 +91,7 @@ void mmapfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	err = entry_number(fs, &id, strcmp(name, XA_OFFSET) == 0, num,
 			   sizeof(num));
 	if (err != 0)
-		fuse_reply_err(req, err);
+		fuse_reply_err(req, -err);
 	else
 		reply_value(req, num, strlen(num), size);
 }
@@ -97,7 +101,7 @@ void mmapfs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	struct mmapfs *fs = fs_of(req);
 	struct mmapfs_ino id;
 
-	if (decode(req, ino, &id) != 0)
+	if (!decode_or_reply(req, ino, &id))
 		return;
 	if (mmapfs_kind_is_entry(id.kind))
 		reply_value(req, entry_names, sizeof(entry_names), size);

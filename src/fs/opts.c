@@ -201,7 +201,7 @@ int mmapfs_parse_id(const char *s, uint32_t *out)
 	uint64_t v;
 
 	if (mmapfs_parse_index_str(s, &v) != 0 || v >= UINT32_MAX)
-		return -1;
+		return -EINVAL;
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -212,26 +212,26 @@ int mmapfs_parse_umask(const char *s, uint32_t *out)
 	uint32_t v = 0;
 
 	if (n == 0 || n > 4)
-		return -1;
+		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] < '0' || s[i] > '7')
-			return -1;
+			return -EINVAL;
 		v = v * 8 + (uint32_t)(s[i] - '0');
 	}
 	if (v > 0777)
-		return -1;
+		return -EINVAL;
 	*out = v;
 	return 0;
 }
 
-/* -o uid=, gid=, umask=: the owner and modes shown. */
+/* -o uid=, gid=, umask=: the owner and modes shown.  0 or -EINVAL. */
 static int check_owner(struct mmapfs_opts *o)
 {
 	if (o->uid_arg != NULL) {
 		if (mmapfs_parse_id(o->uid_arg, &o->uid) != 0) {
 			set_err(o, "bad uid '%s': a number from 0 to %u",
 				o->uid_arg, (unsigned)UINT32_MAX - 1);
-			return -1;
+			return -EINVAL;
 		}
 		o->set_uid = true;
 	}
@@ -239,7 +239,7 @@ static int check_owner(struct mmapfs_opts *o)
 		if (mmapfs_parse_id(o->gid_arg, &o->gid) != 0) {
 			set_err(o, "bad gid '%s': a number from 0 to %u",
 				o->gid_arg, (unsigned)UINT32_MAX - 1);
-			return -1;
+			return -EINVAL;
 		}
 		o->set_gid = true;
 	}
@@ -247,15 +247,17 @@ static int check_owner(struct mmapfs_opts *o)
 	    mmapfs_parse_umask(o->umask_arg, &o->umask) != 0) {
 		set_err(o, "bad umask '%s': octal, from 0 to 0777",
 			o->umask_arg);
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }
 
-/* Values of -o options, checked once everything is collected. */
+/* Values of -o options, checked once everything is collected; 0 or
+ * -EINVAL. */
 static int check_values(struct mmapfs_opts *o)
 {
 	long page = sysconf(_SC_PAGESIZE);
+	int rc;
 
 	if (o->chunk_arg != NULL) {
 		if (mmapfs_parse_size(o->chunk_arg, &o->chunk_size) != 0 ||
@@ -288,8 +290,9 @@ static int check_values(struct mmapfs_opts *o)
 			return -EINVAL;
 		}
 	}
-	if (check_owner(o) != 0)
-		return -1;
+	rc = check_owner(o);
+	if (rc != 0)
+		return rc;
 	if (o->ro && o->cow) {
 		set_err(o, "options ro and cow exclude each other");
 		return -EINVAL;
@@ -297,7 +300,8 @@ static int check_values(struct mmapfs_opts *o)
 	return 0;
 }
 
-/* Split the positional arguments into SOURCE... and MOUNTPOINT. */
+/* Split the positional arguments into SOURCE... and MOUNTPOINT; 0 or
+ * -EINVAL. */
 static int split_positionals(struct mmapfs_opts *o)
 {
 	if (o->help || o->version)
@@ -319,12 +323,13 @@ static int split_positionals(struct mmapfs_opts *o)
 }
 
 /* "-oNAME=VALUE", with VALUE's commas and backslashes escaped for
- * fuse_opt, which splits -o arguments at unescaped commas. */
+ * fuse_opt, which splits -o arguments at unescaped commas.  0 or -ENOMEM
+ * (fuse_opt fails only for want of memory). */
 static int add_named_opt(struct fuse_args *args, const char *name,
 			 const char *value)
 {
 	char *escaped = NULL, *arg = NULL;
-	int rc = -1;
+	int rc = -ENOMEM;
 
 	if (fuse_opt_add_opt_escaped(&escaped, value) != 0)
 		goto out;
@@ -332,7 +337,8 @@ static int add_named_opt(struct fuse_args *args, const char *name,
 		arg = NULL;
 		goto out;
 	}
-	rc = fuse_opt_add_arg(args, arg);
+	if (fuse_opt_add_arg(args, arg) == 0)
+		rc = 0;
 out:
 	free(arg);
 	free(escaped);
@@ -347,7 +353,7 @@ out:
  * cannot be: mount(8) resolves an fstab source before it runs the helper
  * and when it compares, so a mount made by hand with a relative or
  * linked path matches the fstab line too.  -o fsname= and -o subtype=
- * override.
+ * override.  0 or -ENOMEM.
  */
 static int add_mount_names(struct fuse_args *args, struct mmapfs_opts *o)
 {
@@ -362,11 +368,11 @@ static int add_mount_names(struct fuse_args *args, struct mmapfs_opts *o)
 				   real != NULL ? real : o->sources[0]);
 		free(real);
 		if (rc != 0)
-			return -1;
+			return rc;
 	}
 	if (!o->subtype_given &&
 	    fuse_opt_add_arg(args, "-osubtype=mmapfs") != 0)
-		return -1;
+		return -ENOMEM;
 	return 0;
 }
 
@@ -382,7 +388,7 @@ int mmapfs_opts_parse(struct fuse_args *args, struct mmapfs_opts *o)
 	/* On its own errors fuse_opt has already printed the one line;
 	 * opt_proc() has set o->err on an allocation failure. */
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) != 0)
-		return -EINVAL;
+		return o->err[0] != '\0' ? -ENOMEM : -EINVAL;
 	rc = check_values(o);
 	if (rc == 0)
 		rc = split_positionals(o);
@@ -393,9 +399,10 @@ int mmapfs_opts_parse(struct fuse_args *args, struct mmapfs_opts *o)
 		set_err(o, "out of memory");
 		return -ENOMEM;
 	}
-	if (add_mount_names(args, o) != 0) {
+	rc = add_mount_names(args, o);
+	if (rc != 0) {
 		set_err(o, "out of memory");
-		return -1;
+		return rc;
 	}
 	/* The kernel then enforces the backing files' modes for others. */
 	if (o->allow_other &&

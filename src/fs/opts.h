@@ -95,13 +95,13 @@ int mmapfs_parse_flush(const char *s, mmapio_flush_policy *out);
 
 /*
  * A user or group id: canonical decimal below 2^32 - 1 ((uid_t)-1 means
- * "no id" to chown(2)).  Returns 0 or -1.
+ * "no id" to chown(2)).  Returns 0 or -EINVAL.
  */
 int mmapfs_parse_id(const char *s, uint32_t *out);
 
 /*
  * A umask: 1 to 4 octal digits, at most 0777 ("022", "0077", "0").
- * Returns 0 or -1.
+ * Returns 0 or -EINVAL.
  */
 int mmapfs_parse_umask(const char *s, uint32_t *out);
 

@@ -58,6 +58,7 @@ int mmapfs_raise_readahead(const char *mountpoint, unsigned kb)
 {
 	char dev[64], path[128], val[32];
 	int fd, rc, n;
+	ssize_t w;
 
 	rc = find_dev(mountpoint, dev, sizeof(dev));
 	if (rc != 0)
@@ -67,7 +68,8 @@ int mmapfs_raise_readahead(const char *mountpoint, unsigned kb)
 	if (fd < 0)
 		return -errno;
 	n = snprintf(val, sizeof(val), "%u\n", kb);
-	rc = write(fd, val, (size_t)n) == n ? 0 : -errno;
+	w = write(fd, val, (size_t)n);
+	rc = w == n ? 0 : w < 0 ? -errno : -EIO; /* short: errno is not set */
 	close(fd);
 	return rc;
 }

@@ -91,6 +91,7 @@ static struct mmapfs_times_file *file_of(struct mmapfs_times *t, uint32_t node,
 	return f;
 }
 
+/* Double the buckets (the first FIRST_BUCKETS); 0 or -ENOMEM. */
 static int grow(struct mmapfs_times *t)
 {
 	size_t n = t->nbuckets ? t->nbuckets * 2 : FIRST_BUCKETS;
@@ -134,28 +135,31 @@ static void evict_one(struct mmapfs_times *t)
 	}
 }
 
-/* The record of `ino`, added when missing; NULL when out of memory. */
-static struct mmapfs_times_rec *get_rec(struct mmapfs_times *t, uint32_t node,
-					uint64_t ino)
+/* The record of `ino` in *out, added when missing; 0 or -ENOMEM. */
+static int get_rec(struct mmapfs_times *t, uint32_t node, uint64_t ino,
+		   struct mmapfs_times_rec **out)
 {
 	struct mmapfs_times_rec *r = find(t, ino);
 	size_t k;
 
-	if (r != NULL)
-		return r;
+	if (r != NULL) {
+		*out = r;
+		return 0;
+	}
 	if (t->count >= t->cap)
 		evict_one(t);
 	if (t->count >= t->nbuckets && t->nbuckets < t->cap && grow(t) != 0)
-		return NULL;
+		return -ENOMEM;
 	if (t->nbuckets == 0 || (r = calloc(1, sizeof(*r))) == NULL)
-		return NULL;
+		return -ENOMEM;
 	r->ino = ino;
 	r->node = node;
 	k = mmapfs_ino_bucket(ino, t->nbuckets);
 	r->next = t->buckets[k];
 	t->buckets[k] = r;
 	t->count++;
-	return r;
+	*out = r;
+	return 0;
 }
 
 void mmapfs_times_get(struct mmapfs_times *t, uint32_t node, uint64_t ino,
@@ -197,9 +201,10 @@ void mmapfs_times_written(struct mmapfs_times *t, uint32_t node,
 	pthread_mutex_lock(&t->lock);
 	raise_to(&t->files[node].latest, now);
 	for (size_t i = 0; i < n; i++) {
-		struct mmapfs_times_rec *r = get_rec(t, node, inos[i]);
+		struct mmapfs_times_rec *r;
 
-		if (r == NULL) { /* no memory: every entry of the file moves */
+		if (get_rec(t, node, inos[i], &r) != 0) {
+			/* No memory: every entry of the file moves. */
 			raise_to(&t->files[node].mtime, now);
 			raise_to(&t->files[node].ctime, now);
 			t->files[node].gen++;
@@ -226,17 +231,18 @@ int mmapfs_times_set(struct mmapfs_times *t, uint32_t node, uint64_t ino,
 		     const struct timespec *mtime, const struct timespec *now)
 {
 	struct mmapfs_times_rec *r;
+	int rc;
 
 	pthread_mutex_lock(&t->lock);
-	r = get_rec(t, node, ino);
-	if (r != NULL) {
+	rc = get_rec(t, node, ino, &r);
+	if (rc == 0) {
 		r->mtime = *mtime;
 		r->ctime = *now;
 		r->set = true;
 		r->gen = t->files[node].gen;
 	}
 	pthread_mutex_unlock(&t->lock);
-	return r != NULL ? 0 : -ENOMEM;
+	return rc;
 }
 
 void mmapfs_times_outside(struct mmapfs_times *t, uint32_t node,

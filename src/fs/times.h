@@ -73,7 +73,8 @@ void mmapfs_times_written(struct mmapfs_times *t, uint32_t node,
 void mmapfs_times_all_written(struct mmapfs_times *t, uint32_t node,
 			      const struct timespec *now);
 
-/* Times of object `ino` set (utimensat) to mtime, at `now`. */
+/* Times of object `ino` set (utimensat) to mtime, at `now`.  Returns 0
+ * or -ENOMEM (no record could be made: nothing changed). */
 int mmapfs_times_set(struct mmapfs_times *t, uint32_t node, uint64_t ino,
 		     const struct timespec *mtime, const struct timespec *now);
 

@@ -97,21 +97,21 @@ static void seeks_relative_to_the_window(void **state)
 	assert_int_equal(out, D2 - w);
 	assert_int_equal(mmapfs_holes_seek(fd, w, len, 0, SEEK_HOLE, &out), 0);
 	assert_int_equal(out, 0);
-	/* No data after the last extent inside the window: ENXIO. */
+	/* No data after the last extent inside the window: -ENXIO. */
 	assert_int_equal(
 		mmapfs_holes_seek(fd, w, len, D2_END - w, SEEK_DATA, &out),
-		ENXIO);
+		-ENXIO);
 	/* The window's end is a hole even where the file has data. */
 	assert_int_equal(mmapfs_holes_seek(fd, D1, 8 * K, 0, SEEK_HOLE, &out),
 			 0);
 	assert_int_equal(out, 8 * K);
-	/* At or past the window's end: ENXIO, as lseek(2) at a file's end. */
+	/* At or past the window's end: -ENXIO, as lseek(2) at a file's end. */
 	assert_int_equal(mmapfs_holes_seek(fd, w, len, len, SEEK_DATA, &out),
-			 ENXIO);
+			 -ENXIO);
 	assert_int_equal(mmapfs_holes_seek(fd, w, len, len, SEEK_HOLE, &out),
-			 ENXIO);
+			 -ENXIO);
 	assert_int_equal(mmapfs_holes_seek(fd, w, len, 0, SEEK_END, &out),
-			 EINVAL);
+			 -EINVAL);
 	close(fd);
 }
 

@@ -2,6 +2,7 @@
  * test_ino.c - inode numbers <-> (node, kind, index) both ways, and the
  * geometry of chunks and pages.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -75,20 +76,22 @@ static void rejects_forged_numbers(void **state)
 
 	(void)state;
 	mmapfs_layout_init(&l, 3);
-	assert_int_equal(mmapfs_ino_decode(&l, 0, &out), -1);
-	assert_int_equal(mmapfs_ino_decode(&l, UINT64_MAX, &out), -1);
-	assert_int_equal(mmapfs_ino_decode(&l, (1ull << 63) + 1, &out), -1);
+	assert_int_equal(mmapfs_ino_decode(&l, 0, &out), -ENOENT);
+	assert_int_equal(mmapfs_ino_decode(&l, UINT64_MAX, &out), -ENOENT);
+	assert_int_equal(mmapfs_ino_decode(&l, (1ull << 63) + 1, &out),
+			 -ENOENT);
 	/* A node past the table. */
 	struct mmapfs_ino past = { 3, MMAPFS_K_NODE, 0 };
 	assert_int_equal(
-		mmapfs_ino_decode(&l, mmapfs_ino_encode(&l, &past), &out), -1);
+		mmapfs_ino_decode(&l, mmapfs_ino_encode(&l, &past), &out),
+		-ENOENT);
 	/* A kind that does not exist (5..7). */
 	uint64_t ino = mmapfs_ino_encode(&l, &dir);
 	uint64_t kind5 = ((ino - 1) | (5ull << l.node_bits)) + 1;
-	assert_int_equal(mmapfs_ino_decode(&l, kind5, &out), -1);
+	assert_int_equal(mmapfs_ino_decode(&l, kind5, &out), -ENOENT);
 	/* A directory with an index. */
 	uint64_t indexed = ino + (1ull << (l.node_bits + 3));
-	assert_int_equal(mmapfs_ino_decode(&l, indexed, &out), -1);
+	assert_int_equal(mmapfs_ino_decode(&l, indexed, &out), -ENOENT);
 }
 
 /* Neighbours differ in the low bits, which the kernel's hash needs. */
@@ -132,8 +135,9 @@ static void pieces(void **state)
 	assert_true(off == 8192 && len == 1808);
 	assert_int_equal(mmapfs_piece_range(10000, 4096, 1, &off, &len), 0);
 	assert_true(off == 4096 && len == 4096);
-	assert_int_equal(mmapfs_piece_range(10000, 4096, 3, &off, &len), -1);
-	assert_int_equal(mmapfs_piece_range(0, 4096, 0, &off, &len), -1);
+	assert_int_equal(mmapfs_piece_range(10000, 4096, 3, &off, &len),
+			 -ENOENT);
+	assert_int_equal(mmapfs_piece_range(0, 4096, 0, &off, &len), -ENOENT);
 	assert_int_equal(mmapfs_piece_range(UINT64_MAX, 4096, UINT64_MAX / 4096,
 					    &off, &len),
 			 0);

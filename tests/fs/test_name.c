@@ -2,6 +2,7 @@
  * test_name.c - the strict entry-name parser: every canonical number is
  * accepted and every other spelling refused.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -75,10 +76,10 @@ static void refuses_every_other_form(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(mmapfs_parse_index_str(bad[i], &v), -1);
+		assert_int_equal(mmapfs_parse_index_str(bad[i], &v), -EINVAL);
 		assert_true(v == 42); /* untouched on failure */
 	}
-	assert_int_equal(mmapfs_parse_index_str(NULL, &v), -1);
+	assert_int_equal(mmapfs_parse_index_str(NULL, &v), -EINVAL);
 }
 
 static void refuses_long_names(void **state)
@@ -89,9 +90,9 @@ static void refuses_long_names(void **state)
 	(void)state;
 	memset(name, '1', 255);
 	name[255] = '\0';
-	assert_int_equal(mmapfs_parse_index_str(name, &v), -1);
+	assert_int_equal(mmapfs_parse_index_str(name, &v), -EINVAL);
 	memset(name, '0', 255);
-	assert_int_equal(mmapfs_parse_index_str(name, &v), -1);
+	assert_int_equal(mmapfs_parse_index_str(name, &v), -EINVAL);
 }
 
 static void length_bounds_the_scan(void **state)
@@ -102,7 +103,7 @@ static void length_bounds_the_scan(void **state)
 	/* Only the first len bytes count, NUL or not. */
 	assert_int_equal(mmapfs_parse_index("123xyz", 3, &v), 0);
 	assert_true(v == 123);
-	assert_int_equal(mmapfs_parse_index("123", 0, &v), -1);
+	assert_int_equal(mmapfs_parse_index("123", 0, &v), -EINVAL);
 }
 
 static void format_round_trips(void **state)

@@ -38,12 +38,12 @@ static int parse_o(struct fuse_args *args, struct mmapfs_opts *o,
 	return parse(args, o, argv);
 }
 
-static int has_arg(const struct fuse_args *a, const char *s)
+static bool has_arg(const struct fuse_args *a, const char *s)
 {
 	for (int i = 0; i < a->argc; i++)
 		if (strcmp(a->argv[i], s) == 0)
-			return 1;
-	return 0;
+			return true;
+	return false;
 }
 
 static void defaults_and_positionals(void **state)
@@ -129,12 +129,12 @@ static void bad_command_lines(void **state)
 }
 
 /* Whether an argument left for libfuse mentions `s`. */
-static int args_mention(const struct fuse_args *a, const char *s)
+static bool args_mention(const struct fuse_args *a, const char *s)
 {
 	for (int i = 0; i < a->argc; i++)
 		if (strstr(a->argv[i], s) != NULL)
-			return 1;
-	return 0;
+			return true;
+	return false;
 }
 
 static void cache_defaults(void **state)
@@ -316,7 +316,7 @@ static void bad_owner_values(void **state)
 		struct fuse_args args;
 		struct mmapfs_opts o;
 
-		if (parse_o(&args, &o, cases[i].opt) != -1)
+		if (parse_o(&args, &o, cases[i].opt) != -EINVAL)
 			fail_msg("'%s' was accepted", cases[i].opt);
 		assert_null(strchr(o.err, '\n')); /* one line */
 		if (strstr(o.err, cases[i].word) == NULL)
@@ -425,6 +425,28 @@ static void flush_policies(void **state)
 	assert_int_equal(mmapfs_parse_flush("", &p), -EINVAL);
 }
 
+static void ids_and_umasks(void **state)
+{
+	uint32_t v = 7;
+
+	(void)state;
+	assert_int_equal(mmapfs_parse_id("1000", &v), 0);
+	assert_int_equal(v, 1000);
+	assert_int_equal(mmapfs_parse_id("4294967294", &v), 0);
+	assert_int_equal(mmapfs_parse_id("4294967295", &v), -EINVAL);
+	assert_int_equal(mmapfs_parse_id("01", &v), -EINVAL);
+	assert_int_equal(mmapfs_parse_id(NULL, &v), -EINVAL);
+	assert_int_equal(mmapfs_parse_umask("022", &v), 0);
+	assert_int_equal(v, 022);
+	assert_int_equal(mmapfs_parse_umask("0777", &v), 0);
+	assert_int_equal(v, 0777);
+	assert_int_equal(mmapfs_parse_umask("0800", &v), -EINVAL);
+	assert_int_equal(mmapfs_parse_umask("00777", &v), -EINVAL);
+	assert_int_equal(mmapfs_parse_umask("", &v), -EINVAL);
+	assert_int_equal(mmapfs_parse_umask(NULL, &v), -EINVAL);
+	assert_int_equal(v, 0777); /* untouched on failure */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +463,7 @@ int main(void)
 		cmocka_unit_test(help_needs_no_positionals),
 		cmocka_unit_test(sizes),
 		cmocka_unit_test(flush_policies),
+		cmocka_unit_test(ids_and_umasks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

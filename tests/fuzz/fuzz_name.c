@@ -8,6 +8,7 @@
  * format back to itself.  The NUL-terminated variant must agree with the
  * counted one on the bytes before the first NUL.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +19,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char u64_max[] = "18446744073709551615";
 
-/* Canonical decimal, by the definition rather than by arithmetic. */
+/* Canonical decimal, by the definition rather than by arithmetic; 0 or
+ * -EINVAL, as mmapfs_parse_index(). */
 static int reference(const char *s, size_t n, uint64_t *out)
 {
 	uint64_t v = 0;
 
 	if (n == 0 || n > 20 || (s[0] == '0' && n > 1))
-		return -1;
+		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
-			return -1;
+			return -EINVAL;
 	if (n == 20 && memcmp(s, u64_max, 20) > 0)
-		return -1;
+		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
 		v = v * 10 + (uint64_t)(s[i] - '0');
 	*out = v;
