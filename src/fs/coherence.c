@@ -197,7 +197,8 @@
 #include <assert.h>
 
 #include <sys/eventfd.h>
-#include <sys/inotify.h>
+
+#include "mmapio.h"
 
 /* How long a drop waits for an overlapping one of the same inode. */
 #define GATE_WAIT_MS 50
@@ -230,9 +231,9 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 		   bool sync, enum mmapfs_cache_mode mode)
 {
 	pthread_condattr_t mono;
+	int rc;
 
 	memset(c, 0, sizeof(*c));
-	c->inotify_fd = -1;
 	c->wake_fd = -1;
 	c->nodes = calloc(tree->nnodes, sizeof(*c->nodes));
 	if (c->nodes == NULL)
@@ -242,7 +243,6 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 	for (uint32_t i = 0; i < tree->nnodes; i++) {
 		pthread_mutex_init(&c->nodes[i].lock, NULL);
 		pthread_cond_init(&c->nodes[i].gate_cond, &mono);
-		c->nodes[i].wd = -1;
 		mmapfs_cached_init(&c->nodes[i].set);
 	}
 	pthread_mutex_init(&c->llock, NULL);
@@ -262,10 +262,12 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 	pthread_cond_init(&c->qcond, NULL);
 	if (mode == MMAPFS_CACHE_OPEN)
 		return 0; /* every open rereads: nothing to watch */
-	c->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (c->inotify_fd < 0)
+	rc = mmapio_watch_new(&c->watch);
+	if (rc != 0) {
+		c->watch = NULL;
 		log_warn("inotify: %s: entries are reread at every open",
-			 strerror(errno));
+			 mmapio_strerror(rc));
+	}
 	return 0;
 }
 
@@ -402,14 +404,11 @@ void mmapfs_co_destroy(struct mmapfs_co *c)
 	}
 	free(c->nodes);
 	c->nodes = NULL;
-	if (c->inotify_fd >= 0)
-		close(c->inotify_fd);
-	c->inotify_fd = -1;
+	mmapio_watch_close(c->watch);
+	c->watch = NULL;
 	if (c->wake_fd >= 0)
 		close(c->wake_fd);
 	c->wake_fd = -1;
-	free(c->wd_first);
-	c->wd_first = NULL;
 	pthread_mutex_destroy(&c->wlock);
 	pthread_mutex_destroy(&c->apply_lock);
 	pthread_mutex_destroy(&c->qlock);
