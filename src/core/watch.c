@@ -384,7 +384,9 @@ int mmapio_watch_remove(mmapio_watch *w, uint64_t tag)
 
 		drop_tag(w, t);
 		if (f->tags == NULL) {
-			/* Its IN_IGNORED finds no file, and is skipped. */
+			/* Its IN_IGNORED finds no file, and is skipped: the
+			 * kernel hands out wds cyclically, so that this one
+			 * is not another file's before it is read. */
 			inotify_rm_watch(w->ifd, f->wd);
 			drop_file(w, f);
 		}
