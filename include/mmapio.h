@@ -469,7 +469,22 @@ MMAPIO_API int mmapio_atomic_u64(mmapio_file *f, uint64_t off,
 /* Change watching                                                          */
 /* ------------------------------------------------------------------------ */
 
-/* A watch on one file, built on inotify. */
+/*
+ * A watch on files, built on inotify.  mmapio_watch_open() and
+ * mmapio_watch_file() watch one file, keeping a descriptor of it to report
+ * its size.  mmapio_watch_new() makes an empty watch to which
+ * mmapio_watch_add() adds any number of files, each under a tag of the
+ * caller's; such a watch keeps one descriptor in all (one inotify
+ * instance) and none per file, so that it can watch every file of a tree
+ * of thousands (each file counts against the user's inotify watch limit,
+ * fs.inotify.max_user_watches).
+ *
+ * Thread safety: every function but mmapio_watch_close() may be called
+ * from several threads at once.  Each takes the watch's own mutex for its
+ * duration and releases it before returning; the mutex is never held
+ * while a callback runs, so a callback may add and remove files.  Each
+ * event is taken by exactly one mmapio_watch_next() call.
+ */
 typedef struct mmapio_watch mmapio_watch;
 
 typedef enum {
@@ -478,11 +493,18 @@ typedef enum {
 	MMAPIO_EV_METADATA,	/* permissions, owner, times, links */
 	MMAPIO_EV_REMOVED,	/* last name unlinked */
 	MMAPIO_EV_MOVED,	/* renamed */
+	MMAPIO_EV_UNWATCHED,	/* watch ended by the kernel (tagged files) */
+	MMAPIO_EV_OVERFLOW,	/* events were lost (mmapio_watch_new()) */
 } mmapio_event_kind;
+
+/* The size of an event of a tagged file: not looked at. */
+#define MMAPIO_EV_SIZE_UNKNOWN UINT64_MAX
 
 typedef struct {
 	mmapio_event_kind kind;
-	uint64_t size; /* file size when the event was read */
+	uint64_t size; /* file size when the event was read, or
+			  MMAPIO_EV_SIZE_UNKNOWN */
+	uint64_t tag;  /* the file's tag (mmapio_watch_add()); 0 otherwise */
 } mmapio_event;
 
 typedef void (*mmapio_watch_cb)(mmapio_watch *w, const mmapio_event *ev,
@@ -491,18 +513,88 @@ typedef void (*mmapio_watch_cb)(mmapio_watch *w, const mmapio_event *ev,
 /*
  * Watch the file at `path` (or the file behind an open handle).  Changes
  * made through shared mappings produce no inotify events; those made with
- * write(2), truncate(2), chmod(2), unlink(2), rename(2) do.
- * Errors: inotify_init1(2)/inotify_add_watch(2)/open(2) errors, -ENOMEM.
+ * write(2), truncate(2), chmod(2), unlink(2), rename(2) do.  Events carry
+ * the size (from fstat(2) of the watch's descriptor of the file, which
+ * keeps the file alive: an unlink is MMAPIO_EV_REMOVED when the link count
+ * reaches 0) and tag 0.  Files cannot be added to such a watch.
+ * Errors: -EINVAL (NULL argument), inotify_init1(2)/inotify_add_watch(2)/
+ * open(2) errors, -ENOMEM.
  */
 MMAPIO_API int mmapio_watch_open(mmapio_watch **out, const char *path);
 MMAPIO_API int mmapio_watch_file(mmapio_watch **out, mmapio_file *f);
+
+/*
+ * An empty watch, to which mmapio_watch_add() adds files.  Its events
+ * come from the inotify mask alone, with no descriptor of the files:
+ *   MMAPIO_EV_MODIFIED   written or truncated (the size is not looked at:
+ *                        no MMAPIO_EV_RESIZED);
+ *   MMAPIO_EV_METADATA   permissions, owner, times, a link added or
+ *                        removed (an unlink while the file stays open or
+ *                        mapped somewhere is only this);
+ *   MMAPIO_EV_REMOVED    the file is gone: no name, and no one holds it;
+ *   MMAPIO_EV_MOVED      renamed (the watch follows the file, not the
+ *                        name: a caller that watches names removes the
+ *                        tag and adds the name again);
+ *   MMAPIO_EV_UNWATCHED  the kernel ended the file's watch (after
+ *                        MMAPIO_EV_REMOVED, or when its filesystem was
+ *                        unmounted): the tag is no longer watched, and
+ *                        may be added again; not reported for tags
+ *                        removed with mmapio_watch_remove();
+ *   MMAPIO_EV_OVERFLOW   the kernel's queue overflowed and events were
+ *                        lost: any file may have changed (tag 0).
+ * size is MMAPIO_EV_SIZE_UNKNOWN.  Errors: -EINVAL (out is NULL),
+ * inotify_init1(2) errors (-EMFILE: the user's instance limit), -ENOMEM.
+ */
+MMAPIO_API int mmapio_watch_new(mmapio_watch **out);
+
+/*
+ * Watch the file at `path` under `tag` (any value), following symbolic
+ * links.  A file added under several tags (hard links, or one path added
+ * twice) is one inotify watch; each of its events is delivered once per
+ * tag, one after the other, to the tags it had when the event was read.
+ * Returns 0 when the file was not watched yet, 1 when it was, under other
+ * tags (mmapio_watch_links() names them) or already under `tag` (nothing
+ * changes).  Events of a tag from before it was added are not delivered.
+ * Errors: -EINVAL (w or path NULL, or w made by mmapio_watch_open() or
+ * mmapio_watch_file()), -EEXIST (`tag` watches another file: remove it
+ * first), -ENOMEM, and inotify_add_watch(2)'s errors: -ENOENT (no such
+ * file, or path ""), -EACCES, -ENOSPC (the user's inotify watch limit).
+ */
+MMAPIO_API int mmapio_watch_add(mmapio_watch *w, const char *path,
+				uint64_t tag);
+
+/*
+ * Stop watching under `tag`; the file's inotify watch ends with its last
+ * tag.  Once this returns, no event carries `tag` until it is added
+ * again, not even one already read from the kernel.
+ * Errors: -EINVAL (w NULL or not made by mmapio_watch_new()), -ENOENT
+ * (`tag` is not watched).
+ */
+MMAPIO_API int mmapio_watch_remove(mmapio_watch *w, uint64_t tag);
+
+/*
+ * The tags watching the same file as `tag`, `tag` included (its hard
+ * links): the first `cap` of them are written to tags[] (which may be
+ * NULL when cap is 0), in no particular order.  Returns how many there
+ * are, which may exceed cap.  Errors: -EINVAL, -ENOENT (`tag` is not
+ * watched).
+ */
+MMAPIO_API int mmapio_watch_links(mmapio_watch *w, uint64_t tag, uint64_t *tags,
+				  size_t cap);
 
 /* A descriptor that polls readable when events are pending (owned by w). */
 MMAPIO_API int mmapio_watch_fd(const mmapio_watch *w);
 
 /*
- * Take the next event without blocking: returns 1 and fills *ev, or 0 when
- * none is pending.  Not to be mixed with mmapio_watch_start().
+ * Take the next event without blocking: returns 1 and fills *ev, or 0
+ * when none is pending.  0 means the kernel's queue was found empty, and
+ * the kernel queues the event of a write(2) or truncate(2) of a watched
+ * file before that call returns (fsnotify_modify() in the system call):
+ * so once a run of calls that started after such a call returned has
+ * ended with 0, the change's event has been taken, by that run or by a
+ * concurrent caller (callers that need it applied, not only taken,
+ * serialise their runs).  Errors: -EINVAL (NULL argument), read(2)
+ * errors.  Not to be mixed with mmapio_watch_start().
  */
 MMAPIO_API int mmapio_watch_next(mmapio_watch *w, mmapio_event *ev);
 

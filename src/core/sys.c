@@ -1,6 +1,7 @@
 /*
  * sys.c - the system call seam (see sys.h).
  */
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@ struct mmapio_sys mmapio__sys = {
 	.ftruncate = ftruncate,
 	.madvise = madvise,
 	.fstat = fstat,
+	.inotify_add_watch = inotify_add_watch,
 };
 
 void mmapio__sys_reset(void)
@@ -24,4 +26,5 @@ void mmapio__sys_reset(void)
 	mmapio__sys.ftruncate = ftruncate;
 	mmapio__sys.madvise = madvise;
 	mmapio__sys.fstat = fstat;
+	mmapio__sys.inotify_add_watch = inotify_add_watch;
 }

@@ -3,7 +3,8 @@
  * able to fail on purpose.
  *
  * Every mmap, munmap, msync, ftruncate, madvise and fstat the library makes
- * goes through mmapio__sys.  Unit tests link the static core, replace an
+ * goes through mmapio__sys, and so does inotify_add_watch (its -ENOSPC, the
+ * user's watch limit reached, cannot be had on purpose otherwise).  Unit tests link the static core, replace an
  * entry to observe or fail a call, and put the real one back with
  * mmapio__sys_reset().  Not part of the public API.
  */
@@ -11,6 +12,7 @@
 #define MMAPIO_SYS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -22,6 +24,7 @@ struct mmapio_sys {
 	int (*ftruncate)(int fd, off_t len);
 	int (*madvise)(void *addr, size_t len, int advice);
 	int (*fstat)(int fd, struct stat *st);
+	int (*inotify_add_watch)(int fd, const char *path, uint32_t mask);
 };
 
 extern struct mmapio_sys mmapio__sys;

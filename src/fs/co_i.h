@@ -3,13 +3,15 @@
  * co_queue.c, co_watch.c, co_write.c); coherence.c says why each rule
  * holds.  Not for the request handlers: they use coherence.h.
  *
- * Lock order: apply_lock, then wlock (the watch table), then a node's
+ * Lock order: apply_lock, then wlock (watch states), then a node's
  * lock; a conflict wait's lock, the look lock (llock) and the queue lock
  * (qlock) are leaves, and no two of them are held at once, nor two node
  * locks.  Every lock of the module is taken with co_lock(), which asserts
  * the order in builds with assertions (the test builds): a thread may
  * take a lock only above every lock it holds.  No lock is held while a
  * notification goes to the kernel, except the apply lock (rule 7).
+ * The mutex of the mount's mmapio_watch is below them all: libmmapio
+ * takes it inside its calls only, and calls nothing of ours under it.
  */
 #ifndef MMAPFS_CO_I_H
 #define MMAPFS_CO_I_H
@@ -49,8 +51,6 @@ struct mmapfs_co_node {
 	uint64_t epoch; /* outside changes seen (rule 7) */
 	/* Under the watch lock: */
 	atomic_int watch; /* 0: not yet, 1: watched, -1: cannot be */
-	int wd;		  /* its watch descriptor when watched */
-	uint32_t wd_next; /* next node + 1 on the same watch */
 	atomic_bool has_siblings;
 	atomic_bool changed; /* an outside change not yet applied (rule 7) */
 };

@@ -1,13 +1,15 @@
 /*
  * co_watch.c - changes to the backing files by other processes (rule 7):
- * the mount's inotify instance, the files' epochs, the watcher thread
- * that applies them, and the getxattr barrier (mmapfs_co_settle).
+ * the mount's watch (libmmapio's mmapio_watch: one inotify instance, each
+ * file under its node's index as tag), the files' epochs, the watcher
+ * thread that applies them, and the getxattr barrier (mmapfs_co_settle).
  */
 #include "co_i.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/inotify.h>
+
+#include "mmapio.h"
 
 void co_wake_watcher(struct mmapfs_co *c)
 {
@@ -29,15 +31,61 @@ static void bump_epoch(struct mmapfs_co *c, uint32_t node)
 		atomic_fetch_add(&c->pending, 1);
 }
 
-/* Every node on watch `wd` but `except` (UINT32_MAX: none); under the
- * watch lock. */
-static void bump_watch_locked(struct mmapfs_co *c, int wd, uint32_t except)
+/*
+ * The nodes watching the same file as `node` (its hard links, one inotify
+ * watch), `node` included: *n of them, in `small` when they fit, else in
+ * an array to free().  NULL (with *n 0) when `node` is not watched, or out
+ * of memory (logged).
+ */
+static uint64_t *links_of(struct mmapfs_co *c, uint32_t node, uint64_t small[4],
+			  size_t *n)
 {
-	if (wd < 0 || (size_t)wd >= c->nwd)
-		return;
-	for (uint32_t i = c->wd_first[wd]; i != 0; i = c->nodes[i - 1].wd_next)
-		if (i - 1 != except)
-			bump_epoch(c, i - 1);
+	uint64_t *tags = small;
+	size_t cap = 4;
+	int got;
+
+	*n = 0;
+	while ((got = mmapio_watch_links(c->watch, node, tags, cap)) > 0 &&
+	       (size_t)got > cap) {
+		uint64_t *grown = realloc(tags == small ? NULL : tags,
+					  (size_t)got * sizeof(*grown));
+
+		if (grown == NULL) {
+			log_err("out of memory finding the links of %s",
+				c->tree->nodes[node].path);
+			got = 0;
+			break;
+		}
+		tags = grown;
+		cap = (size_t)got;
+	}
+	if (got <= 0) {
+		if (tags != small)
+			free(tags);
+		return NULL;
+	}
+	*n = (size_t)got;
+	return tags;
+}
+
+/* Every node on the same file as `node` but `node` itself (has_siblings:
+ * also `node`). */
+static void each_link(struct mmapfs_co *c, uint32_t node, bool has_siblings)
+{
+	uint64_t small[4];
+	size_t n;
+	uint64_t *tags = links_of(c, node, small, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (tags[i] >= c->nnodes)
+			continue;
+		if (has_siblings)
+			atomic_store(&c->nodes[tags[i]].has_siblings, true);
+		else if (tags[i] != node)
+			bump_epoch(c, (uint32_t)tags[i]);
+	}
+	if (tags != small)
+		free(tags);
 }
 
 /* Watch the node's backing file, once; before its first entry caches.
@@ -46,103 +94,73 @@ void co_watch_node(struct mmapfs_co *c, uint32_t node)
 {
 	struct mmapfs_co_node *n = &c->nodes[node];
 	const char *path = c->tree->nodes[node].path;
-	int wd;
+	int rc;
 
-	if (c->inotify_fd < 0 || atomic_load(&n->watch) != 0)
+	if (c->watch == NULL || atomic_load(&n->watch) != 0)
 		return;
 	co_lock(&c->wlock, CO_WATCH);
 	if (atomic_load(&n->watch) != 0)
 		goto out;
 	atomic_store(&n->watch, -1);
-	wd = inotify_add_watch(c->inotify_fd, path,
-			       IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF);
-	if (wd < 0) {
+	rc = mmapio_watch_add(c->watch, path, node);
+	if (rc < 0) {
 		if (!c->watch_warned)
 			log_warn("cannot watch %s (%s): entries of files that "
 				 "cannot be watched are reread at every open",
-				 path, strerror(errno));
+				 path, mmapio_strerror(rc));
 		else
-			log_debug("cannot watch %s: %s", path, strerror(errno));
+			log_debug("cannot watch %s: %s", path,
+				  mmapio_strerror(rc));
 		c->watch_warned = true;
 		goto out;
 	}
-	if ((size_t)wd >= c->nwd) {
-		size_t nwd = (size_t)wd * 2 + 16;
-		uint32_t *grown = realloc(c->wd_first, nwd * sizeof(*grown));
-
-		if (grown == NULL) {
-			log_err("out of memory watching %s", path);
-			inotify_rm_watch(c->inotify_fd, wd);
-			goto out;
-		}
-		memset(grown + c->nwd, 0, (nwd - c->nwd) * sizeof(*grown));
-		c->wd_first = grown;
-		c->nwd = nwd;
-	}
 	/* The same file under another name (a hard link): one watch. */
-	for (uint32_t i = c->wd_first[wd]; i != 0; i = c->nodes[i - 1].wd_next)
-		atomic_store(&c->nodes[i - 1].has_siblings, true);
-	if (c->wd_first[wd] != 0)
-		atomic_store(&n->has_siblings, true);
-	n->wd = wd;
-	n->wd_next = c->wd_first[wd];
-	c->wd_first[wd] = node + 1;
+	if (rc == 1)
+		each_link(c, node, true);
 	atomic_store(&n->watch, 1);
 out:
 	co_unlock(&c->wlock, CO_WATCH);
 }
 
-/* The kernel removed watch `wd` (its file is gone): every node on it is
- * watched again, by path, at its next open.  Under the watch lock. */
-static void unwatch_locked(struct mmapfs_co *c, int wd)
+/* One event of the mount's watch; under the watch lock. */
+static void apply_event(struct mmapfs_co *c, const mmapio_event *ev)
 {
-	uint32_t i;
+	uint32_t node = (uint32_t)ev->tag;
 
-	if (wd < 0 || (size_t)wd >= c->nwd)
+	if (ev->kind == MMAPIO_EV_OVERFLOW) {
+		for (uint32_t i = 0; i < c->nnodes; i++)
+			bump_epoch(c, i);
 		return;
-	i = c->wd_first[wd];
-	c->wd_first[wd] = 0;
-	while (i != 0) {
-		struct mmapfs_co_node *n = &c->nodes[i - 1];
-
-		i = n->wd_next;
-		n->wd_next = 0;
-		n->wd = -1;
-		atomic_store(&n->watch, 0);
+	}
+	/* Permissions, owner, times, links: not the bytes, nor the size. */
+	if (ev->kind == MMAPIO_EV_METADATA || ev->tag >= c->nnodes)
+		return;
+	/* Modified, moved, removed, no longer watched: all make the node
+	 * stale. */
+	bump_epoch(c, node);
+	if (ev->kind == MMAPIO_EV_MOVED || ev->kind == MMAPIO_EV_REMOVED) {
+		/* The name may lead to another file now: watched again, by
+		 * name, at its next lookup. */
+		mmapio_watch_remove(c->watch, node);
+		atomic_store(&c->nodes[node].watch, 0);
+	} else if (ev->kind == MMAPIO_EV_UNWATCHED) {
+		atomic_store(&c->nodes[node].watch, 0);
 	}
 }
 
-/* Apply the events pending on the inotify instance (rule 7). */
+/* Apply the events pending on the mount's watch (rule 7). */
 void co_watch_drain(struct mmapfs_co *c)
 {
-	char buf[4096]
-		__attribute__((aligned(__alignof__(struct inotify_event))));
-	ssize_t got;
+	mmapio_event ev;
+	int rc;
 
-	if (c->inotify_fd < 0)
+	if (c->watch == NULL)
 		return;
 	co_lock(&c->wlock, CO_WATCH);
-	while ((got = read(c->inotify_fd, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + got;) {
-			const struct inotify_event *ev = (const void *)p;
-
-			p += sizeof(*ev) + ev->len;
-			if (ev->mask & IN_Q_OVERFLOW) {
-				for (uint32_t i = 0; i < c->nnodes; i++)
-					bump_epoch(c, i);
-				continue;
-			}
-			/* IN_MODIFY, IN_DELETE_SELF, IN_MOVE_SELF, IN_IGNORED:
-			 * all make the nodes on the watch stale. */
-			bump_watch_locked(c, ev->wd, UINT32_MAX);
-			if (ev->mask & IN_IGNORED)
-				unwatch_locked(c, ev->wd);
-			else if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
-				/* The name may lead to another file now:
-				 * drop the watch (IN_IGNORED follows). */
-				inotify_rm_watch(c->inotify_fd, ev->wd);
-		}
-	}
+	while ((rc = mmapio_watch_next(c->watch, &ev)) == 1)
+		apply_event(c, &ev);
+	if (rc < 0)
+		log_debug("reading inotify events: %s", mmapio_strerror(rc));
 	co_unlock(&c->wlock, CO_WATCH);
 }
 
@@ -151,9 +169,7 @@ void co_bump_siblings(struct mmapfs_co *c, uint32_t node)
 {
 	if (!atomic_load(&c->nodes[node].has_siblings))
 		return;
-	co_lock(&c->wlock, CO_WATCH);
-	bump_watch_locked(c, c->nodes[node].wd, node);
-	co_unlock(&c->wlock, CO_WATCH);
+	each_link(c, node, false);
 	if (c->no_open)
 		co_wake_watcher(c); /* rule 7 applies the change */
 }
@@ -215,12 +231,15 @@ static void node_changed(struct mmapfs_co *c, uint32_t node)
 void *co_watcher_main(void *arg)
 {
 	struct mmapfs_co *c = arg;
-	struct pollfd p[2] = { { .fd = c->wake_fd, .events = POLLIN },
-			       { .fd = c->inotify_fd, .events = POLLIN } };
+	struct pollfd p[2] = {
+		{ .fd = c->wake_fd, .events = POLLIN },
+		{ .fd = c->watch != NULL ? mmapio_watch_fd(c->watch) : -1,
+		  .events = POLLIN }
+	};
 	uint64_t v;
 
 	while (!atomic_load(&c->watcher_stop)) {
-		if (poll(p, c->inotify_fd >= 0 ? 2 : 1, -1) < 0 &&
+		if (poll(p, c->watch != NULL ? 2 : 1, -1) < 0 &&
 		    errno != EINTR) {
 			log_err("watcher: poll: %s", strerror(errno));
 			break;

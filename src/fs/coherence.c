@@ -205,7 +205,8 @@
 #include <assert.h>
 
 #include <sys/eventfd.h>
-#include <sys/inotify.h>
+
+#include "mmapio.h"
 
 #ifndef NDEBUG
 /* The levels of the locks this thread holds (co_lock). */
@@ -235,6 +236,7 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 		   bool sync, enum mmapfs_cache_mode mode)
 {
 	pthread_condattr_t mono;
+	int rc;
 
 	memset(c, 0, sizeof(*c));
 	c->bounds = (struct mmapfs_co_bounds){ .cycle_ms = 20,
@@ -243,7 +245,6 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 					       .slow_reader_us = 1600,
 					       .own_drop_ms = 500,
 					       .join_ms = 2000 };
-	c->inotify_fd = -1;
 	c->wake_fd = -1;
 	c->nodes = calloc(tree->nnodes, sizeof(*c->nodes));
 	if (c->nodes == NULL)
@@ -253,7 +254,6 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 	for (uint32_t i = 0; i < tree->nnodes; i++) {
 		pthread_mutex_init(&c->nodes[i].lock, NULL);
 		pthread_cond_init(&c->nodes[i].gate_cond, &mono);
-		c->nodes[i].wd = -1;
 		mmapfs_cached_init(&c->nodes[i].set);
 	}
 	pthread_mutex_init(&c->llock, NULL);
@@ -273,10 +273,12 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 	pthread_cond_init(&c->qcond, NULL);
 	if (mode == MMAPFS_CACHE_OPEN)
 		return 0; /* every open rereads: nothing to watch */
-	c->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (c->inotify_fd < 0)
+	rc = mmapio_watch_new(&c->watch);
+	if (rc != 0) {
+		c->watch = NULL;
 		log_warn("inotify: %s: entries are reread at every open",
-			 strerror(errno));
+			 mmapio_strerror(rc));
+	}
 	return 0;
 }
 
@@ -415,14 +417,11 @@ void mmapfs_co_destroy(struct mmapfs_co *c)
 	}
 	free(c->nodes);
 	c->nodes = NULL;
-	if (c->inotify_fd >= 0)
-		close(c->inotify_fd);
-	c->inotify_fd = -1;
+	mmapio_watch_close(c->watch);
+	c->watch = NULL;
 	if (c->wake_fd >= 0)
 		close(c->wake_fd);
 	c->wake_fd = -1;
-	free(c->wd_first);
-	c->wd_first = NULL;
 	pthread_mutex_destroy(&c->wlock);
 	pthread_mutex_destroy(&c->apply_lock);
 	pthread_mutex_destroy(&c->qlock);

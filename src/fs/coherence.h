@@ -27,6 +27,7 @@ struct mmapfs_co_node;
 struct mmapfs_co_job;
 struct co_look;
 struct fuse_bufvec;
+struct mmapio_watch;
 
 /*
  * The module's bounded waits.  Each exists because of a kernel behaviour
@@ -78,11 +79,11 @@ struct mmapfs_co {
 	uint32_t nnodes;
 
 	/* Changes to the backing files by other processes (rule 7). */
-	int inotify_fd;	       /* -1 with cache=open or without inotify */
+	/* The mount's watch (one inotify instance), each file under its
+	 * node's index as tag; NULL with cache=open or without inotify. */
+	struct mmapio_watch *watch;
 	bool watch_warned;     /* a watch failed, and it was said */
-	pthread_mutex_t wlock; /* the table below, and draining the fd */
-	uint32_t *wd_first;    /* per watch descriptor: first node + 1 */
-	size_t nwd;
+	pthread_mutex_t wlock; /* the nodes' watch states, and draining */
 
 	/* cache=keep: the kernel opens entries itself (FUSE_CAP_NO_OPEN
 	 * semantics: OPEN is answered ENOSYS), so every change drops the

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -404,6 +405,7 @@ static atomic_int th_mmap_err;
 static atomic_uint th_ftruncate_calls;
 static atomic_int th_ftruncate_err;
 static atomic_int th_fstat_err;
+static atomic_int th_inotify_err;
 
 static void th_rec_reset(struct th_rec *r)
 {
@@ -607,6 +609,23 @@ void th_fstat_fail(int err)
 {
 	atomic_store(&th_fstat_err, err);
 	mmapio__sys.fstat = th_fstat_hook;
+}
+
+static int th_inotify_hook(int fd, const char *path, uint32_t mask)
+{
+	int err = atomic_load(&th_inotify_err);
+
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return inotify_add_watch(fd, path, mask);
+}
+
+void th_inotify_add_fail(int err)
+{
+	atomic_store(&th_inotify_err, err);
+	mmapio__sys.inotify_add_watch = th_inotify_hook;
 }
 
 bool th_covers(const struct th_call *c, const void *p, size_t len)

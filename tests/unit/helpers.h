@@ -148,6 +148,8 @@ unsigned th_mmap_count(void);
 void th_ftruncate_fail(int err);
 unsigned th_ftruncate_count(void);
 void th_fstat_fail(int err);
+/* Fail every inotify_add_watch with err. */
+void th_inotify_add_fail(int err);
 
 /* True when [p, p + len) lies inside the call's range. */
 bool th_covers(const struct th_call *c, const void *p, size_t len);
