@@ -84,21 +84,21 @@ static void unhash(struct mmapfs_cached *s, struct mmapfs_cached_rec *r)
 	s->count--;
 }
 
-struct mmapfs_cached_rec *mmapfs_cached_add(struct mmapfs_cached *s,
-					    uint64_t ino, uint64_t off,
-					    uint64_t len, bool *added)
+int mmapfs_cached_add(struct mmapfs_cached *s, uint64_t ino, uint64_t off,
+		      uint64_t len, struct mmapfs_cached_rec **out, bool *added)
 {
 	struct mmapfs_cached_rec *r = mmapfs_cached_find(s, ino);
 	size_t k;
 
 	*added = false;
+	*out = r;
 	if (r != NULL)
-		return r;
+		return 0;
 	if (s->count >= s->nbuckets && grow(s) != 0)
-		return NULL;
+		return -ENOMEM;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
-		return NULL;
+		return -ENOMEM;
 	r->ino = ino;
 	r->off = off;
 	r->len = len;
@@ -108,7 +108,8 @@ struct mmapfs_cached_rec *mmapfs_cached_add(struct mmapfs_cached *s,
 	s->buckets[k] = r;
 	s->count++;
 	*added = true;
-	return r;
+	*out = r;
+	return 0;
 }
 
 void mmapfs_cached_dirty(struct mmapfs_cached_rec *r)

@@ -64,13 +64,14 @@ struct mmapfs_cached_rec *mmapfs_cached_find(const struct mmapfs_cached *s,
 					     uint64_t ino);
 
 /*
- * The record of `ino`, added (neither held nor open, stale, no pages,
- * epoch 0) when missing, with *added telling which.  NULL when out of
- * memory.  The caller holds or opens a new record at once.
+ * The record of `ino` into *out, added (neither held nor open, stale, no
+ * pages, epoch 0) when missing, with *added telling which.  0, or
+ * -ENOMEM with nothing added.  The caller holds or opens a new record at
+ * once.
  */
-struct mmapfs_cached_rec *mmapfs_cached_add(struct mmapfs_cached *s,
-					    uint64_t ino, uint64_t off,
-					    uint64_t len, bool *added);
+int mmapfs_cached_add(struct mmapfs_cached *s, uint64_t ino, uint64_t off,
+		      uint64_t len, struct mmapfs_cached_rec **out,
+		      bool *added);
 
 /* Mark stale: its pages must be dropped before it is trusted again. */
 void mmapfs_cached_dirty(struct mmapfs_cached_rec *r);

@@ -208,7 +208,8 @@ static void *conflict_main(void *arg)
 	return NULL;
 }
 
-/* Start one conflicting invalidation on its own thread; 0 or -1. */
+/* Start one conflicting invalidation on its own thread; 0, -ENOMEM or
+ * pthread_create()'s error, negated. */
 static int conflict_start(struct mmapfs_co *c, struct co_wait *w, uint32_t node,
 			  const struct co_target *t)
 {
@@ -218,7 +219,7 @@ static int conflict_start(struct mmapfs_co *c, struct co_wait *w, uint32_t node,
 	int rc;
 
 	if (cf == NULL)
-		return -1;
+		return -ENOMEM;
 	*cf = (struct co_conflict){
 		.c = c,
 		.job = { .node = node,
@@ -246,7 +247,7 @@ static int conflict_start(struct mmapfs_co *c, struct co_wait *w, uint32_t node,
 	w->refs--;
 	cf->done = true; /* freed with the wait */
 	co_unlock(&w->lock, CO_LEAF);
-	return -1;
+	return -rc;
 }
 
 /*

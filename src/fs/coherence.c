@@ -438,6 +438,7 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	uint32_t dirtied;
 	uint64_t epoch, reads;
 	bool added, stale, dropped;
+	int rc;
 
 	*keep_cache = true;
 	if (c->mode != MMAPFS_CACHE_OPEN) {
@@ -445,10 +446,10 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		co_watch_drain(c);
 	}
 	co_lock(&n->lock, CO_NODE);
-	r = mmapfs_cached_add(&n->set, ino, off, len, &added);
-	if (r == NULL) {
+	rc = mmapfs_cached_add(&n->set, ino, off, len, &r, &added);
+	if (rc != 0) {
 		co_unlock(&n->lock, CO_NODE);
-		return -ENOMEM;
+		return rc;
 	}
 	epoch = n->epoch;
 	dirtied = r->dirtied;
@@ -558,20 +559,19 @@ int mmapfs_co_lookup(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	struct mmapfs_co_node *n = &c->nodes[node];
 	struct mmapfs_cached_rec *r;
 	bool added;
+	int rc;
 
 	if (c->mode != MMAPFS_CACHE_OPEN)
 		co_watch_node(c, node);
 	co_lock(&n->lock, CO_NODE);
-	r = mmapfs_cached_add(&n->set, ino, off, len, &added);
-	if (r != NULL) {
+	rc = mmapfs_cached_add(&n->set, ino, off, len, &r, &added);
+	if (rc == 0) {
 		mmapfs_cached_hold(r, 1);
 		r->attrs = true;
 		*mark = r->dirtied;
 	}
 	co_unlock(&n->lock, CO_NODE);
-	if (r == NULL)
-		return -ENOMEM;
-	return 0;
+	return rc;
 }
 
 void mmapfs_co_forget(struct mmapfs_co *c, uint32_t node, uint64_t ino,

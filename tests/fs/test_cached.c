@@ -62,10 +62,11 @@ static void check_invariants(const struct mmapfs_cached *s, bool settled)
 /* Add a record that must be new, and hold it once (a LOOKUP). */
 static struct mmapfs_cached_rec *add_held(struct mmapfs_cached *s, uint64_t ino)
 {
+	struct mmapfs_cached_rec *r = NULL;
 	bool added = false;
-	struct mmapfs_cached_rec *r =
-		mmapfs_cached_add(s, ino, ino * 4096, 4096, &added);
 
+	assert_int_equal(
+		mmapfs_cached_add(s, ino, ino * 4096, 4096, &r, &added), 0);
 	assert_non_null(r);
 	assert_true(added);
 	mmapfs_cached_hold(r, 1);
@@ -94,7 +95,8 @@ static void add_then_find(void **state)
 
 	(void)state;
 	mmapfs_cached_init(&s);
-	r = mmapfs_cached_add(&s, ino_of(5), 8192, 4096, &added);
+	assert_int_equal(
+		mmapfs_cached_add(&s, ino_of(5), 8192, 4096, &r, &added), 0);
 	assert_non_null(r);
 	assert_true(added);
 	assert_true(r->ino == ino_of(5) && r->off == 8192 && r->len == 4096);
@@ -103,7 +105,8 @@ static void add_then_find(void **state)
 	assert_true(r->nlookup == 0 && r->opens == 0);
 	check_invariants(&s, false);
 	mmapfs_cached_hold(r, 1);
-	again = mmapfs_cached_add(&s, ino_of(5), 0, 1, &added);
+	assert_int_equal(mmapfs_cached_add(&s, ino_of(5), 0, 1, &again, &added),
+			 0);
 	assert_ptr_equal(again, r);
 	assert_false(added);
 	assert_true(r->off == 8192); /* the first add's range stays */
