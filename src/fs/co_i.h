@@ -1,7 +1,10 @@
 /*
  * co_i.h - what the parts of the coherence module share (coherence.c,
- * co_queue.c, co_watch.c, co_write.c); coherence.c says why each rule
- * holds.  Not for the request handlers: they use coherence.h.
+ * co_queue.c, co_watch.c, co_write.c): the per-file state, the lock
+ * levels, page arithmetic.  Each part states its own invariants in its
+ * header (co_queue.h, co_watch.h, co_write.h; cached.h for the table of
+ * entries the kernel holds); coherence.c says why each rule holds.  Not
+ * for the request handlers: they use coherence.h.
  *
  * Lock order: apply_lock, then wlock (watch states), then a node's
  * lock; a conflict wait's lock, the look lock (llock) and the queue lock
@@ -114,8 +117,6 @@ static inline void deadline_in(clockid_t clock, long ms, struct timespec *t)
  * when the kernel dropped them all or had none. */
 bool co_drop_pages(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 		   uint64_t off, uint64_t len, bool gated);
-/* co_write.c: drop the pages of a held alias (rule 2), and clear what
- * the drop proves gone (rules 1 and 8). */
 /* coherence.c: the records of file `node` that pick() takes, under the
  * node's lock, as targets it fills; *n of them, to free().  NULL when
  * none, or out of memory (logged: the entries of `what` stay cached). */
@@ -123,24 +124,5 @@ struct co_target *co_select(struct mmapfs_co *c, uint32_t node,
 			    bool (*pick)(struct mmapfs_cached_rec *r,
 					 struct co_target *t, void *arg),
 			    void *arg, size_t *n, const char *what);
-void co_drop_alias(struct mmapfs_co *c, struct mmapfs_co_node *n, uint32_t node,
-		   const struct co_target *t);
-/* co_queue.c: the helper thread, and the jobs it runs (rules 5 and 6). */
-void co_run_job(struct mmapfs_co *c, const struct mmapfs_co_job *j, bool gated);
-void co_enqueue_drop(struct mmapfs_co *c, uint32_t node, uint64_t ino,
-		     uint64_t off, uint64_t len);
-void *co_helper_main(void *arg);
-void co_free_queue(struct mmapfs_co *c);
-void co_join_or_cancel(struct mmapfs_co *c, pthread_t t, const char *what);
-/* A conflict thread ends (its last touch of c); mmapfs_co_stop() waits
- * for them all, true when none runs any more. */
-void co_conflict_end(struct mmapfs_co *c);
-bool co_wait_conflicts(struct mmapfs_co *c);
-/* co_watch.c: outside changes (rule 7). */
-void co_watch_node(struct mmapfs_co *c, uint32_t node);
-void co_watch_drain(struct mmapfs_co *c);
-void co_bump_siblings(struct mmapfs_co *c, uint32_t node);
-void co_wake_watcher(struct mmapfs_co *c);
-void *co_watcher_main(void *arg);
 
 #endif /* MMAPFS_CO_I_H */

@@ -2,7 +2,7 @@
  * co_queue.c - the helper thread: drops that must not be waited on (the
  * single-threaded loop, rule 5) and dentry invalidations (rule 6).
  */
-#include "co_i.h"
+#include "co_queue.h"
 
 #include "name.h"
 

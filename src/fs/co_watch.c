@@ -4,7 +4,9 @@
  * file under its node's index as tag), the files' epochs, the watcher
  * thread that applies them, and the getxattr barrier (mmapfs_co_settle).
  */
-#include "co_i.h"
+#include "co_watch.h"
+
+#include "co_write.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>

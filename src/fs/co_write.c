@@ -4,7 +4,10 @@
  * racing on two aliases (rule 4), and makes sure the written entry's own
  * pages hold what was written (rule 8).  coherence.c says why.
  */
-#include "co_i.h"
+#include "co_write.h"
+
+#include "co_queue.h"
+#include "co_watch.h"
 
 #include <fuse_lowlevel.h> /* fuse_buf_copy() */
 

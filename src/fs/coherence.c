@@ -200,7 +200,9 @@
  * lock is held while sending FUSE notifications (inotify calls are made
  * under the watch lock).
  */
-#include "co_i.h"
+#include "co_queue.h"
+#include "co_watch.h"
+#include "co_write.h"
 
 #include <assert.h>
 
