@@ -28,37 +28,46 @@ int mmapio__page_range(struct mmapio_snap s, uint64_t off, uint64_t len,
 	return 0;
 }
 
-static int advice_of(mmapio_advice a)
+/* The madvise(2) advice for `a` into *adv; 0, or -EINVAL for a value
+ * that is not an mmapio_advice. */
+static int advice_of(mmapio_advice a, int *adv)
 {
 	switch (a) {
 	case MMAPIO_ADV_NORMAL:
-		return MADV_NORMAL;
+		*adv = MADV_NORMAL;
+		return 0;
 	case MMAPIO_ADV_RANDOM:
-		return MADV_RANDOM;
+		*adv = MADV_RANDOM;
+		return 0;
 	case MMAPIO_ADV_SEQUENTIAL:
-		return MADV_SEQUENTIAL;
+		*adv = MADV_SEQUENTIAL;
+		return 0;
 	case MMAPIO_ADV_WILLNEED:
-		return MADV_WILLNEED;
+		*adv = MADV_WILLNEED;
+		return 0;
 	case MMAPIO_ADV_DONTNEED:
-		return MADV_DONTNEED;
+		*adv = MADV_DONTNEED;
+		return 0;
 	case MMAPIO_ADV_HUGEPAGE:
-		return MADV_HUGEPAGE;
+		*adv = MADV_HUGEPAGE;
+		return 0;
 	case MMAPIO_ADV_NOHUGEPAGE:
-		return MADV_NOHUGEPAGE;
+		*adv = MADV_NOHUGEPAGE;
+		return 0;
 	}
-	return -1;
+	return -EINVAL;
 }
 
 int mmapio_advise(mmapio_file *f, uint64_t off, uint64_t len,
 		  mmapio_advice advice)
 {
-	int adv = advice_of(advice);
 	uint8_t *addr;
 	size_t plen;
-	int rc;
+	int adv, rc;
 
-	if (adv < 0)
-		return -EINVAL;
+	rc = advice_of(advice, &adv);
+	if (rc != 0)
+		return rc;
 	rc = mmapio__page_range(mmapio__snap(f), off, len, &addr, &plen);
 	if (rc == 0 && plen != 0 && mmapio__sys.madvise(addr, plen, adv) != 0)
 		rc = -errno;

@@ -108,7 +108,7 @@ static int watch_open_at(mmapio_watch **out, const char *path)
 		return -ENOMEM;
 
 	w->pfd = open(path, O_PATH | O_CLOEXEC);
-	if (w->pfd < 0 || fstat(w->pfd, &st) != 0)
+	if (w->pfd < 0 || mmapio__sys.fstat(w->pfd, &st) != 0)
 		goto fail_errno;
 	w->last_size = (uint64_t)st.st_size;
 	w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -447,7 +447,7 @@ static int take_raw(mmapio_watch *w, const struct inotify_event **out)
 static bool translate(mmapio_watch *w, uint32_t mask, mmapio_event *ev)
 {
 	struct stat st;
-	bool have_stat = fstat(w->pfd, &st) == 0;
+	bool have_stat = mmapio__sys.fstat(w->pfd, &st) == 0;
 	uint64_t size = have_stat ? (uint64_t)st.st_size : w->last_size;
 	bool resized = size != w->last_size;
 
