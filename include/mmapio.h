@@ -63,9 +63,9 @@ extern "C" {
 #endif
 
 #define MMAPIO_VERSION_MAJOR 0
-#define MMAPIO_VERSION_MINOR 1
+#define MMAPIO_VERSION_MINOR 2
 #define MMAPIO_VERSION_PATCH 0
-#define MMAPIO_VERSION_STRING "0.1.0"
+#define MMAPIO_VERSION_STRING "0.2.0"
 
 /* ------------------------------------------------------------------------ */
 /* Files                                                                    */
@@ -619,7 +619,7 @@ MMAPIO_API void mmapio_watch_close(mmapio_watch *w);
  */
 MMAPIO_API const char *mmapio_strerror(int err);
 
-/* The library's version string, e.g. "0.1.0". */
+/* The library's version string, e.g. "0.2.0". */
 MMAPIO_API const char *mmapio_version(void);
 
 #ifdef __cplusplus

@@ -38,7 +38,7 @@ out=$("$MMAPFS" --help 2>&1)
 check "--help exits 0" "$MMAPFS" --help
 check "--help describes chunk_size" sh -c "printf '%s' \"\$1\" | grep -q chunk_size" _ "$out"
 out=$("$MMAPFS" --version 2>&1)
-check "--version names mmapfs and its version" sh -c "printf '%s' \"\$1\" | grep -q 'mmapfs 0.1.0'" _ "$out"
+check "--version names mmapfs and its version" sh -c "printf '%s' \"\$1\" | grep -q 'mmapfs 0.2.0'" _ "$out"
 # Piped, our line still comes before libfuse's (stdout is flushed first).
 eq "--version: our line first" "$("$MMAPFS" --version 2>/dev/null | head -n 1 | cut -d' ' -f1)" mmapfs
 

@@ -3,7 +3,7 @@
 #
 # Install the build into a temporary DESTDIR, then build consumer.c against
 # the installed header, shared library and pkg-config file only, and run it.
-# Checks the soname (libmmapio.so.0), that the program needs exactly that,
+# Checks the soname (libmmapio.so.1), that the program needs exactly that,
 # and that the library exports every function of the header and nothing
 # else (no internal mmapio__ symbols).  The installed daemon, if any, holds
 # no test hooks.  Exits 77 when a tool is missing.
@@ -50,13 +50,13 @@ pc=$(find "$dest" -name mmapio.pc | head -n 1)
 [ -n "$pc" ] || fail "no mmapio.pc installed"
 [ -n "$(find "$dest" -path '*/include/mmapio.h')" ] ||
 	fail "no include/mmapio.h installed"
-lib=$(find "$dest" -name 'libmmapio.so.0' | head -n 1)
-[ -n "$lib" ] || fail "no libmmapio.so.0 installed"
+lib=$(find "$dest" -name 'libmmapio.so.1' | head -n 1)
+[ -n "$lib" ] || fail "no libmmapio.so.1 installed"
 [ -e "$(dirname "$lib")/libmmapio.so" ] ||
 	fail "no libmmapio.so development link next to $lib"
 
 soname=$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
-[ "$soname" = "libmmapio.so.0" ] || fail "soname is '$soname'"
+[ "$soname" = "libmmapio.so.1" ] || fail "soname is '$soname'"
 
 export PKG_CONFIG_PATH="$(dirname "$pc")"
 export PKG_CONFIG_LIBDIR="$(dirname "$pc")"
@@ -74,7 +74,7 @@ case "$cflags $libs" in
 *"$dest"*) ;;
 *) fail "pkg-config flags do not point into the destdir: $cflags $libs" ;;
 esac
-[ -e "$libdir/libmmapio.so.0" ] || fail "pkg-config libdir $libdir lacks the library"
+[ -e "$libdir/libmmapio.so.1" ] || fail "pkg-config libdir $libdir lacks the library"
 
 extra=
 if [ "$sanitize" != none ] && [ -n "$sanitize" ]; then
@@ -86,7 +86,7 @@ $CC -std=c11 -Wall -Wextra -Werror -Wstrict-prototypes $extra $cflags \
 	fail "building consumer.c against the installed library failed"
 
 needed=$(readelf -d "$tmp/consumer" | sed -n 's/.*(NEEDED).*\[\(libmmapio[^]]*\)\].*/\1/p')
-[ "$needed" = "libmmapio.so.0" ] || fail "consumer needs '$needed'"
+[ "$needed" = "libmmapio.so.1" ] || fail "consumer needs '$needed'"
 
 # Exported symbols: every header function, nothing else of ours.
 nm -D --defined-only "$lib" | awk '{ print $NF }' | sort -u >"$tmp/exported"
