@@ -35,9 +35,19 @@ enum co_level { CO_APPLY = 1u, CO_WATCH = 2u, CO_NODE = 4u, CO_LEAF = 8u };
 void co_lock(pthread_mutex_t *m, unsigned level);
 void co_unlock(pthread_mutex_t *m, unsigned level);
 
+/*
+ * How a drop passes its file's gate (rule 8): not at all (the drops of a
+ * conflict, rule 4, and of the written entry's own pages), as a write's
+ * drop of an alias, or as anyone else's (the watcher's, the helper's, an
+ * open's).  A drop waits without bound behind a write's, at most
+ * bounds.gate_ms behind anyone else's.
+ */
+enum co_gate_kind { CO_UNGATED, CO_GATE_WRITE, CO_GATE_OTHER };
+
 /* A drop in progress (rule 8); on the dropping thread's stack. */
 struct co_gate {
 	uint64_t ino, lo, hi; /* pages, in bytes of the entry */
+	enum co_gate_kind kind;
 	struct co_gate *next;
 };
 
@@ -113,10 +123,10 @@ static inline void deadline_in(clockid_t clock, long ms, struct timespec *t)
 }
 
 /* coherence.c: drop the cached pages of entry `ino` over [off, off + len)
- * (relative to the entry), through the file's gate unless !gated; true
+ * (relative to the entry), through the file's gate as `kind` says; true
  * when the kernel dropped them all or had none. */
 bool co_drop_pages(struct mmapfs_co *c, uint32_t node, uint64_t ino,
-		   uint64_t off, uint64_t len, bool gated);
+		   uint64_t off, uint64_t len, enum co_gate_kind kind);
 /* coherence.c: the records of file `node` that pick() takes, under the
  * node's lock, as targets it fills; *n of them, to free().  NULL when
  * none, or out of memory (logged: the entries of `what` stay cached). */

@@ -6,7 +6,8 @@
 
 #include "name.h"
 
-void co_run_job(struct mmapfs_co *c, const struct mmapfs_co_job *j, bool gated)
+void co_run_job(struct mmapfs_co *c, const struct mmapfs_co_job *j,
+		enum co_gate_kind kind)
 {
 	int rc;
 
@@ -17,7 +18,7 @@ void co_run_job(struct mmapfs_co *c, const struct mmapfs_co_job *j, bool gated)
 			log_debug("invalidating name %s: %s", j->name,
 				  strerror(-rc));
 	} else {
-		co_drop_pages(c, j->node, j->ino, j->off, j->len, gated);
+		co_drop_pages(c, j->node, j->ino, j->off, j->len, kind);
 	}
 }
 
@@ -37,7 +38,7 @@ void *co_helper_main(void *arg)
 		if (c->qhead == NULL)
 			c->qtail = NULL;
 		co_unlock(&c->qlock, CO_LEAF);
-		co_run_job(c, j, true);
+		co_run_job(c, j, CO_GATE_OTHER);
 		free(j->name);
 		free(j);
 		co_lock(&c->qlock, CO_LEAF);
@@ -58,12 +59,14 @@ void *co_helper_main(void *arg)
  */
 static bool co_abort_once(struct mmapfs_co *c, const char *what)
 {
+	if (c->aborted)
+		return true;
 	log_warn("%s waits for a request at shutdown: aborting the "
 		 "connection",
 		 what);
 	if (c->abort == NULL || !c->abort(c->abort_arg))
 		return false;
-	c->abort = NULL;
+	c->aborted = true;
 	return true;
 }
 
@@ -102,10 +105,11 @@ void co_conflict_end(struct mmapfs_co *c)
 bool co_wait_conflicts(struct mmapfs_co *c)
 {
 	struct timespec deadline;
-	bool aborted = false;
+	bool aborted, done;
 
 	deadline_in(CLOCK_REALTIME, c->bounds.join_ms, &deadline);
 	co_lock(&c->qlock, CO_LEAF);
+	aborted = c->aborted; /* by a join: what they wait for fails */
 	while (atomic_load(&c->nconflicts) > 0) {
 		if (aborted) {
 			pthread_cond_wait(&c->qcond, &c->qlock);
@@ -120,11 +124,11 @@ bool co_wait_conflicts(struct mmapfs_co *c)
 		if (!aborted)
 			break;
 	}
-	aborted = atomic_load(&c->nconflicts) == 0;
+	done = atomic_load(&c->nconflicts) == 0;
 	co_unlock(&c->qlock, CO_LEAF);
-	if (!aborted)
+	if (!done)
 		log_warn("invalidation threads still running at shutdown");
-	return aborted;
+	return done;
 }
 
 void co_free_queue(struct mmapfs_co *c)

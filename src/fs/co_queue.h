@@ -21,8 +21,9 @@
 #include "co_i.h"
 
 /* Run one job in the calling thread: a name, or a drop of pages (through
- * the file's gate unless !gated). */
-void co_run_job(struct mmapfs_co *c, const struct mmapfs_co_job *j, bool gated);
+ * the file's gate as `kind` says). */
+void co_run_job(struct mmapfs_co *c, const struct mmapfs_co_job *j,
+		enum co_gate_kind kind);
 /* Queue a drop of entry `ino`'s pages over [off, off + len) (relative to
  * the entry) for the helper thread; logged and lost when out of memory. */
 void co_enqueue_drop(struct mmapfs_co *c, uint32_t node, uint64_t ino,

@@ -207,8 +207,9 @@ static bool pick_held(struct mmapfs_cached_rec *r, struct co_target *t,
  * Rule 7 for one file the watcher found changed: its size is picked up
  * (on_change), then every entry the kernel holds loses its pages, when
  * it may have some, or else its attributes (the times moved).  The
- * daemon cannot tell which bytes changed.  Runs on the watcher thread,
- * holding no lock while it talks to the kernel.
+ * daemon cannot tell which bytes changed.  Attributes first: they take
+ * no page lock, so a drop held up by a READ delays none of them.  Runs
+ * on the watcher thread, holding no lock while it talks to the kernel.
  */
 static void node_changed(struct mmapfs_co *c, uint32_t node)
 {
@@ -219,12 +220,12 @@ static void node_changed(struct mmapfs_co *c, uint32_t node)
 	if (c->on_change != NULL)
 		c->on_change(c->on_change_arg, node);
 	t = co_select(c, node, pick_held, NULL, &nt, "entries");
-	for (size_t i = 0; i < nt; i++) {
+	for (size_t i = 0; i < nt; i++)
 		if (t[i].attr_only)
 			mmapfs_co_inval_attr(c, t[i].ino);
-		else
-			co_drop_alias(c, n, node, &t[i]);
-	}
+	for (size_t i = 0; i < nt; i++)
+		if (!t[i].attr_only)
+			co_drop_alias(c, n, node, &t[i], CO_GATE_OTHER);
 	free(t);
 }
 

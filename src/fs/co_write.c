@@ -200,7 +200,7 @@ static void *conflict_main(void *arg)
 	struct co_conflict *cf = arg;
 	struct mmapfs_co *c = cf->c;
 
-	co_run_job(c, &cf->job, false);
+	co_run_job(c, &cf->job, CO_UNGATED);
 	co_lock(&cf->wait->lock, CO_LEAF);
 	cf->wait->pending--;
 	cf->done = true;
@@ -389,7 +389,7 @@ static void conflict_split(struct mmapfs_co *c, struct co_wait *w,
  * back bytes from before a write (rule 8).
  */
 void co_drop_alias(struct mmapfs_co *c, struct mmapfs_co_node *n, uint32_t node,
-		   const struct co_target *t)
+		   const struct co_target *t, enum co_gate_kind kind)
 {
 	struct mmapfs_cached_rec *r;
 	uint64_t reads, touches, lo, hi;
@@ -398,7 +398,7 @@ void co_drop_alias(struct mmapfs_co *c, struct mmapfs_co_node *n, uint32_t node,
 	reads = n->reads;
 	touches = n->touches;
 	co_unlock(&n->lock, CO_NODE);
-	if (!co_drop_pages(c, node, t->ino, t->off, t->len, true))
+	if (!co_drop_pages(c, node, t->ino, t->off, t->len, kind))
 		return;
 	page_span(t->off, t->off + t->len, c->page, &lo, &hi);
 	co_lock(&n->lock, CO_NODE);
@@ -447,7 +447,7 @@ static void invalidate(struct mmapfs_co *c, struct mmapfs_co_node *n,
 					t[i].len);
 		} else if (!t[i].conflict) {
 			set_blocked_on(n, me, t[i].ino);
-			co_drop_alias(c, n, me->node, &t[i]);
+			co_drop_alias(c, n, me->node, &t[i], CO_GATE_WRITE);
 			set_blocked_on(n, me, 0);
 		}
 	}
@@ -596,7 +596,7 @@ static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 		edge = hi;
 	lo = round_down(start, c->page);
 	if (edge > lo)
-		co_drop_pages(c, w->node, w->ino, lo, edge - lo, false);
+		co_drop_pages(c, w->node, w->ino, lo, edge - lo, CO_UNGATED);
 	if (edge == hi)
 		return;
 	lo = edge > start ? edge : start;
@@ -608,14 +608,15 @@ static void drop_own(struct mmapfs_co *c, struct mmapfs_co_node *n,
 	case LOOK_SAME:
 		break; /* current */
 	case LOOK_DIFFERS:
-		co_drop_pages(c, w->node, w->ino, lo, hi - lo, false);
+		co_drop_pages(c, w->node, w->ino, lo, hi - lo, CO_UNGATED);
 		break;
 	case LOOK_ABSENT:
 		/* A READ of it answered since the write arrived: the write
 		 * holds no lock of it (it took its pages before it was sent,
 		 * and would have waited for that READ's). */
 		if (late)
-			co_drop_pages(c, w->node, w->ino, lo, hi - lo, false);
+			co_drop_pages(c, w->node, w->ino, lo, hi - lo,
+				      CO_UNGATED);
 		break;
 	case LOOK_UNKNOWN:
 		w->after_off = lo;
@@ -730,7 +731,7 @@ void mmapfs_co_write_end(struct mmapfs_co *c, struct mmapfs_co_write *w)
 	 * see this drop (rule 8). */
 	if (w->after_len != 0)
 		co_drop_pages(c, w->node, w->ino, w->after_off, w->after_len,
-			      false);
+			      CO_UNGATED);
 }
 
 /*

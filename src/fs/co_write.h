@@ -22,9 +22,10 @@
 
 #include "co_i.h"
 
-/* Drop the pages of held alias t (rule 2), and clear what the drop
+/* Drop the pages of held alias t (rule 2) through the file's gate as
+ * `kind` says (CO_GATE_WRITE from a write), and clear what the drop
  * proves gone (rules 1 and 8). */
 void co_drop_alias(struct mmapfs_co *c, struct mmapfs_co_node *n, uint32_t node,
-		   const struct co_target *t);
+		   const struct co_target *t, enum co_gate_kind kind);
 
 #endif /* MMAPFS_CO_WRITE_H */

@@ -132,11 +132,15 @@
  *
  *  8. Two drops of overlapping pages of one inode do not run at once:
  *     each passes the file's gate, waiting for an earlier
- *     one to end.  That wait needs no bound: a drop in the gate waits
- *     only for page locks, and a write that holds one and waits, through
- *     its own drops, for the write at the gate is a conflict that rule 4
- *     ends (the write at the gate counts as blocked on the inode it
- *     drops).
+ *     one to end.  Behind a write's drop of an alias that wait needs no
+ *     bound: a write that holds a page lock and waits, through its own
+ *     drops, for the write at the gate is a conflict that rule 4 ends
+ *     (the write at the gate counts as blocked on the inode it drops).
+ *     Behind the watcher's, the helper's or an open's drop it lasts at
+ *     most bounds.gate_ms: those drop whole entries and may wait for a
+ *     READ (or for the WRITE that writes back a page dirty through
+ *     mmap()) that only a libfuse worker answers, and the drop at the
+ *     gate is often a worker's.
  *     The drops of a conflict (rule 4) bypass the gate: waiting there,
  *     they would look blocked by the other write's pages when they have
  *     not started, and be given up on (measured: stale reads).
@@ -246,6 +250,7 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 					       .look_ms = 1000,
 					       .slow_reader_us = 1600,
 					       .own_drop_ms = 500,
+					       .gate_ms = 50,
 					       .join_ms = 2000 };
 	c->wake_fd = -1;
 	c->nodes = calloc(tree->nnodes, sizeof(*c->nodes));
@@ -302,23 +307,46 @@ void mmapfs_co_set_session(struct mmapfs_co *c, struct fuse_session *se)
 
 /*
  * Wait until no drop of overlapping pages of the same inode is in
- * progress, then join (rule 8).  The wait has no bound: a drop in the
- * gate waits only for page locks, which READs (answered by other
- * workers) and writes in flight release; a write in flight that waits for
- * a write of ours is a conflict, and rule 4 ends it.
+ * progress, then join (rule 8).  Behind a write's drop of an alias the
+ * wait has no bound: a write that holds a page lock and waits, through
+ * its drops, for ours is a conflict, and rule 4 ends it.  Behind anyone
+ * else's (the watcher's or the helper's drop of a whole entry, an
+ * open's) it lasts at most bounds.gate_ms, then goes ahead of it: such a
+ * drop may wait for a READ of a page it meets, and only a worker answers
+ * it, while the drop at the gate is often a worker's; libfuse's pool is
+ * bounded, and at exit it cancels idle workers but waits for busy ones.
  */
-static void co_gate_enter(struct mmapfs_co_node *n, struct co_gate *g)
+static void co_gate_enter(const struct mmapfs_co *c, struct mmapfs_co_node *n,
+			  struct co_gate *g)
 {
+	struct timespec deadline;
+	bool timed = false, past = false;
+
 	co_lock(&n->lock, CO_NODE);
 	for (;;) {
-		const struct co_gate *x = n->gates;
+		bool meets = false, other = false;
 
-		while (x != NULL &&
-		       (x->ino != g->ino || x->hi <= g->lo || g->hi <= x->lo))
-			x = x->next;
-		if (x == NULL)
+		for (const struct co_gate *x = n->gates; x != NULL;
+		     x = x->next) {
+			if (x->ino != g->ino || x->hi <= g->lo ||
+			    g->hi <= x->lo ||
+			    (past && x->kind != CO_GATE_WRITE))
+				continue;
+			meets = true;
+			other = other || x->kind != CO_GATE_WRITE;
+		}
+		if (!meets)
 			break;
-		pthread_cond_wait(&n->gate_cond, &n->lock);
+		if (!other) {
+			pthread_cond_wait(&n->gate_cond, &n->lock);
+			continue;
+		}
+		if (!timed)
+			deadline_in(CLOCK_MONOTONIC, c->bounds.gate_ms,
+				    &deadline);
+		timed = true;
+		past = pthread_cond_timedwait(&n->gate_cond, &n->lock,
+					      &deadline) == ETIMEDOUT;
 	}
 	g->next = n->gates;
 	n->gates = g;
@@ -340,23 +368,23 @@ static void co_gate_leave(struct mmapfs_co_node *n, struct co_gate *g)
 
 /*
  * Drop the cached pages of entry `ino` over [off, off + len) (relative to
- * the entry), through the file's gate (rule 8) unless `gated` is false:
- * the drops of a conflict (rule 4) must be blocked by nothing but pages,
- * or its cycle detection would excuse a drop that has not even started.
- * True when the kernel dropped them all (or had none).
+ * the entry), through the file's gate (rule 8) unless `kind` is
+ * CO_UNGATED: the drops of a conflict (rule 4) must be blocked by nothing
+ * but pages, or its cycle detection would excuse a drop that has not even
+ * started.  True when the kernel dropped them all (or had none).
  */
 bool co_drop_pages(struct mmapfs_co *c, uint32_t node, uint64_t ino,
-		   uint64_t off, uint64_t len, bool gated)
+		   uint64_t off, uint64_t len, enum co_gate_kind kind)
 {
 	struct mmapfs_co_node *n = &c->nodes[node];
-	struct co_gate g = { .ino = ino };
+	struct co_gate g = { .ino = ino, .kind = kind };
 	int rc;
 
 	page_span(off, off + len, c->page, &g.lo, &g.hi);
-	if (gated)
-		co_gate_enter(n, &g);
+	if (kind != CO_UNGATED)
+		co_gate_enter(c, n, &g);
 	rc = c->kernel.inval_inode(c->kernel.k, ino, (int64_t)off, (off_t)len);
-	if (gated)
+	if (kind != CO_UNGATED)
 		co_gate_leave(n, &g);
 	/* -ENOENT: the kernel does not have it cached, nothing to drop. */
 	if (rc != 0 && rc != -ENOENT)
@@ -478,7 +506,7 @@ int mmapfs_co_opened(struct mmapfs_co *c, uint32_t node, uint64_t ino,
 	 * so none of those READs can have put back bytes from before a
 	 * write (rule 8) unless another READ came meanwhile.
 	 */
-	dropped = co_drop_pages(c, node, ino, 0, len, true);
+	dropped = co_drop_pages(c, node, ino, 0, len, CO_GATE_OTHER);
 	co_lock(&n->lock, CO_NODE);
 	if (r->dirtied == dirtied)
 		r->stale = false;

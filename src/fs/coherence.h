@@ -59,6 +59,11 @@ struct mmapfs_co_bounds {
 	 * own pages (ops_space.c: fuse_set_nowrite() holds back the WRITE of
 	 * a page dirty through mmap() until our reply). */
 	long own_drop_ms; /* 500 */
+	/* Rule 8: how long a drop waits at its file's gate behind a drop
+	 * that is not a write's (the watcher's, the helper's, an open's):
+	 * that one may wait for a READ only a libfuse worker answers, and
+	 * the drop at the gate is often a worker's. */
+	long gate_ms; /* 50 */
 	/* Shutdown: how long a thread of the module is given to end before
 	 * the daemon aborts its own connection (co_queue.c: a drop holds
 	 * the connection's killsb while it waits for a READ nobody will
@@ -105,6 +110,7 @@ struct mmapfs_co {
 	 * shutdown (co_queue.c); NULL: cancel the thread instead. */
 	bool (*abort)(void *arg);
 	void *abort_arg;
+	bool aborted; /* it was, at shutdown */
 
 	/* The helper thread for drops that must not be waited on. */
 	pthread_t helper;

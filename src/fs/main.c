@@ -319,7 +319,14 @@ int main(int argc, char *argv[])
 	if (se == NULL)
 		goto out; /* libfuse said which option it rejects */
 	rc = serve(&fs, se, &cmd) == 0 ? EXIT_SUCCESS : EXIT_MOUNT;
-	fuse_session_destroy(se); /* calls destroy: flushes everything */
+	if (fs.co.threads_left) {
+		/* A thread of the coherence module may still use the session
+		 * (mmapfs_co_stop() could not end it): leave the session and
+		 * the module to the process's exit, and flush here. */
+		mmapfs_make_durable(&fs);
+	} else {
+		fuse_session_destroy(se); /* calls destroy: flushes */
+	}
 out:
 	fs_fini(&fs);
 	free(cmd.mountpoint);

@@ -85,14 +85,17 @@ static void carry_times(struct mmapfs *fs)
 	}
 }
 
-/* Unmount (or the end of the session): make everything durable. */
-static void op_destroy(void *userdata)
+void mmapfs_make_durable(struct mmapfs *fs)
 {
-	struct mmapfs *fs = userdata;
-
 	mmapfs_files_flush_all(&fs->files);
 	if (!fs->ro && !fs->cow)
 		carry_times(fs);
+}
+
+/* Unmount (or the end of the session): make everything durable. */
+static void op_destroy(void *userdata)
+{
+	mmapfs_make_durable(userdata);
 }
 
 const struct fuse_lowlevel_ops mmapfs_ops = {

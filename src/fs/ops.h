@@ -24,6 +24,11 @@
 
 extern const struct fuse_lowlevel_ops mmapfs_ops;
 
+/* Make every change durable (msync of every mapping) and carry the last
+ * write's time to the backing files: the destroy operation's work, for
+ * main() too when it cannot let fuse_session_destroy() do it. */
+void mmapfs_make_durable(struct mmapfs *fs);
+
 static inline struct mmapfs *fs_of(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
