@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "conn.h"
 #include "coherence.h"
 #include "files.h"
 #include "ino.h"
@@ -28,8 +29,7 @@ struct mmapfs {
 	double kept_timeout;	 /* entries and attributes of watched files */
 	struct stat root_st;	 /* the mount point before mounting */
 	const char *mountpoint;	 /* absolute, as libfuse mounts it */
-	char conn_abort[64];	 /* this mount's /sys/fs/fuse/connections
-				    abort file, or "" */
+	struct mmapfs_conn conn; /* this mount's connection (conn.h) */
 	char mnt_real[PATH_MAX]; /* resolved, for the node scan */
 	atomic_bool ra_pending;	 /* readahead not raised yet (ops.c) */
 	/* -o uid=, gid=, umask=: shown instead of the backing files' */

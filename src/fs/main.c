@@ -174,50 +174,13 @@ static int run_loop(struct fuse_session *se, const struct fuse_cmdline_opts *c)
 	return rc > 0 ? 0 : rc;
 }
 
-/*
- * The abort file of the connection mounted on `mp` by this process: the
- * last mount on it in /proc/self/mountinfo, whose device numbers name the
- * connection (the kernel's sb->s_dev, MKDEV(major, minor)).  Read from
- * the mount table, never by a stat of the mount point, which would be a
- * request to this daemon before it serves any.
- */
-static void find_conn(struct mmapfs *fs, const char *mp)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[8192], point[4096];
-	unsigned ma, mi;
-
-	fs->conn_abort[0] = '\0';
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &ma, &mi, point) ==
-			    3 &&
-		    strcmp(point, mp) == 0)
-			snprintf(fs->conn_abort, sizeof(fs->conn_abort),
-				 "/sys/fs/fuse/connections/%u/abort",
-				 (ma << 20) | mi);
-	fclose(f);
-}
-
 /* The coherence module's last resort at shutdown (co_queue.c): abort our
  * own connection, never another; true when it was done. */
 static bool abort_own(void *arg)
 {
 	struct mmapfs *fs = arg;
-	bool done;
-	int fd;
 
-	if (fs->conn_abort[0] == '\0')
-		return false;
-	fd = open(fs->conn_abort, O_WRONLY | O_CLOEXEC);
-	done = fd >= 0 && write(fd, "1", 1) == 1;
-	if (!done)
-		log_warn("cannot abort the connection (%s): %s", fs->conn_abort,
-			 strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return done;
+	return mmapfs_conn_abort(&fs->conn);
 }
 
 /*
@@ -240,13 +203,21 @@ static int serve(struct mmapfs *fs, struct fuse_session *se,
 		goto out_unmount;
 	if (!c->foreground)
 		mmapfs_log_to_syslog();
-	find_conn(fs, fs->mnt_real);
+	if (mmapfs_conn_find(&fs->conn, fs->mnt_real) != 0)
+		log_warn("%s: not in the mount table: the connection cannot be "
+			 "aborted at shutdown",
+			 fs->mnt_real);
 	mmapfs_co_set_abort(&fs->co, abort_own, fs);
+	/* A worker stuck at exit (conn.h) ends by the abort. */
+	rc = mmapfs_conn_watch_exit(&fs->conn, fs->co.bounds.join_ms);
+	if (rc != 0)
+		log_warn("no exit watchdog: %s", strerror(-rc));
 	mmapfs_co_set_session(&fs->co, se);
 	mmapfs_co_set_change_hook(&fs->co, mmapfs_node_changed, fs);
 	rc = mmapfs_co_start(&fs->co);
 	if (rc == 0)
 		rc = run_loop(se, c);
+	mmapfs_conn_unwatch(&fs->conn);
 out_unmount:
 	/* No notification may be pending when the unmount takes the
 	 * connection's killsb: the threads that send them stop first, and
@@ -254,6 +225,7 @@ out_unmount:
 	 * the daemon abort its own connection (co_queue.c). */
 	mmapfs_co_stop(&fs->co);
 	fuse_session_unmount(se);
+	mmapfs_conn_unmount_aborted(&fs->conn, fs->mnt_real);
 out_signals:
 	fuse_remove_signal_handlers(se);
 	return rc;
