@@ -72,6 +72,7 @@ struct fake {
 	bool silent;	       /* retrieves are never answered */
 	unsigned absent_looks; /* answer ABSENT so many times first */
 	unsigned aborts;       /* the connection was aborted */
+	bool no_abort;	       /* an abort cannot be made (no fusectl) */
 };
 
 /* A WRITE request on a thread of its own; `reply` pages are the ones its
@@ -236,11 +237,15 @@ static bool fake_abort(void *arg)
 {
 	struct fake *f = arg;
 
+	bool can;
+
 	pthread_mutex_lock(&f->lock);
-	f->aborts++;
+	can = !f->no_abort;
+	f->aborts += can;
 	pthread_mutex_unlock(&f->lock);
-	unlock_all(f);
-	return true;
+	if (can)
+		unlock_all(f);
+	return can;
 }
 
 /* A fixture: sync (multi-threaded loop) or not, cache mode. */
@@ -896,6 +901,41 @@ static void stuck_conflict_is_bounded(void **state)
 	join_writers(fx);
 }
 
+/* Shutdown: a conflict thread that no abort can end still uses the module
+ * when mmapfs_co_stop() returns: the module says so (threads_left), and
+ * mmapfs_co_destroy() leaves it for the process's exit rather than free
+ * it under the thread.  (Fails without threads_left: the destroy frees
+ * what the thread then touches, which valgrind and ASan report.) */
+static void stuck_conflict_without_abort_keeps_module(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned base;
+
+	written_both(fx);
+	lookup_page(fx, 1);
+	do_write(fx, page_ino(fx, 1), PAGE, 200, 10, bytes);
+	fx->co.bounds.conflict_max_ms = 50;
+	fx->co.bounds.join_ms = 50;
+	fx->fake.no_abort = true;
+	base = ncalls(fx);
+	lock_pages(&fx->fake, page_ino(fx, 1), 0, PAGE);
+	lock_pages(&fx->fake, chunk_ino(fx, 0), 0, PAGE);
+	start_writer(fx, chunk_ino(fx, 0), 0, 0, 2 * PAGE, -1);
+	wait_calls(fx, base + 2); /* pages/1's drop held up */
+	do_write(fx, page_ino(fx, 0), 0, 0, 100, bytes);
+	mmapfs_co_stop(&fx->co);
+	assert_true(fx->co.threads_left);
+	mmapfs_co_destroy(&fx->co); /* leaves it */
+	assert_non_null(fx->co.nodes);
+	/* The process did not end: let the thread finish, then free. */
+	unlock_all(&fx->fake);
+	join_writers(fx);
+	fx->co.threads_left = false;
+	fx->fake.no_abort = false;
+	mmapfs_co_stop(&fx->co); /* waits for the thread now */
+	assert_false(fx->co.threads_left);
+}
+
 /* Rule 8: a page the kernel is asked to show but never does (the answer
  * is a request a worker must read, and at unmount none is) is waited for
  * look_ms, then dropped after the reply.  (Fails, hanging, without the
@@ -1036,6 +1076,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(stuck_conflict_is_bounded,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			stuck_conflict_without_abort_keeps_module, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			unanswered_look_drops_after_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(
