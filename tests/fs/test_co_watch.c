@@ -288,6 +288,29 @@ static void removed_is_unwatched(void **state)
 	assert_false(mmapfs_co_watched(&fx->co, fx->nc));
 }
 
+/* Removed while the daemon has it mapped (files.c keeps serving a file
+ * removed under it, as an open descriptor would): the kernel reports only
+ * a link count change, the watch stays on the inode the mount serves, and
+ * a write to that inode through a descriptor still open is a change.
+ * (Fails when a link count change is taken for a removal: the served
+ * inode's changes would go unseen.) */
+static void removed_while_mapped_stays_watched(void **state)
+{
+	struct fixture *fx = *state;
+	int fd = open(fx->c, O_RDWR | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	lookup(fx, fx->nc);
+	assert_int_equal(unlink(fx->c), 0);
+	mmapfs_co_settle(&fx->co);
+	assert_int_equal(fx->changes[fx->nc], 0);
+	assert_true(mmapfs_co_watched(&fx->co, fx->nc));
+	assert_int_equal(pwrite(fd, "outside", 7, 10), 7);
+	mmapfs_co_settle(&fx->co);
+	assert_int_equal(fx->changes[fx->nc], 1);
+	close(fd);
+}
+
 /* One name of a hard-linked file removed: the other is still watched
  * (an unlink that leaves a name is only a link count change). */
 static void one_link_removed(void **state)
@@ -315,6 +338,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(removed_is_unwatched, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			removed_while_mapped_stays_watched, setup, teardown),
 		cmocka_unit_test_setup_teardown(one_link_removed, setup,
 						teardown),
 	};
