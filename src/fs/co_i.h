@@ -63,7 +63,7 @@ struct mmapfs_co_node {
 	uint64_t next_seq;
 	uint64_t epoch; /* outside changes seen (rule 7) */
 	/* Under the watch lock: */
-	atomic_int watch; /* 0: not yet, 1: watched, -1: cannot be */
+	atomic_int watch; /* 0: not yet, 1: watched, -1: failed (tried again) */
 	atomic_bool has_siblings;
 	atomic_bool changed; /* an outside change not yet applied (rule 7) */
 };

@@ -91,24 +91,28 @@ static void each_link(struct mmapfs_co *c, uint32_t node, bool has_siblings)
 }
 
 /* Watch the node's backing file, once; before its first entry caches.
- * A file that cannot be watched is reread at every open (rule 7). */
+ * A file that cannot be watched gets short timeouts for its entries
+ * (rule 7), and is tried again at its next lookup. */
 void co_watch_node(struct mmapfs_co *c, uint32_t node)
 {
 	struct mmapfs_co_node *n = &c->nodes[node];
 	const char *path = c->tree->nodes[node].path;
 	int rc;
 
-	if (c->watch == NULL || atomic_load(&n->watch) != 0)
+	if (c->watch == NULL || atomic_load(&n->watch) == 1)
 		return;
 	co_lock(&c->wlock, CO_WATCH);
-	if (atomic_load(&n->watch) != 0)
+	if (atomic_load(&n->watch) == 1)
 		goto out;
+	/* Tried again at every lookup while it fails (a file removed may
+	 * come back, the watch limit may be raised): one system call. */
 	atomic_store(&n->watch, -1);
 	rc = mmapio_watch_add(c->watch, path, node);
 	if (rc < 0) {
 		if (!c->watch_warned)
 			log_warn("cannot watch %s (%s): entries of files that "
-				 "cannot be watched are reread at every open",
+				 "cannot be watched keep their attributes 1 s "
+				 "and lose their pages when the mtime moves",
 				 path, mmapio_strerror(rc));
 		else
 			log_debug("cannot watch %s: %s", path,

@@ -127,8 +127,9 @@
  *     watcher.  A file that cannot be watched (no inotify, the watch
  *     limit reached) gets short timeouts for its entries, so that the
  *     kernel rereads their attributes every second and drops their pages
- *     when the mtime moved (auto_inval_data); a watched file removed or
- *     renamed is watched again by name at the next lookup.
+ *     when the mtime moved (auto_inval_data), and is tried again at
+ *     every lookup; a watched file removed or renamed is watched again
+ *     by name at the next lookup.
  *
  *  8. Two drops of overlapping pages of one inode do not run at once:
  *     each passes the file's gate, waiting for an earlier
@@ -283,7 +284,8 @@ int mmapfs_co_init(struct mmapfs_co *c, const struct mmapfs_tree *tree,
 	rc = mmapio_watch_new(&c->watch);
 	if (rc != 0) {
 		c->watch = NULL;
-		log_warn("inotify: %s: entries are reread at every open",
+		log_warn("inotify: %s: entries keep their attributes 1 s and "
+			 "lose their pages when the mtime moves",
 			 mmapio_strerror(rc));
 	}
 	return 0;
