@@ -6,7 +6,6 @@
  * anything is mounted, so a bad command line never leaves a mount behind.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
